@@ -1,0 +1,7 @@
+export * from './errors.js';
+export * from './pollutants.js';
+export * from './canonical.js';
+export * from './reading.js';
+export * from './topics.js';
+export * from './signing.js';
+export * from './merkle.js';
