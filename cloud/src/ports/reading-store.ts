@@ -14,5 +14,7 @@ export interface ReadingStore {
   write(readings: readonly StoredReading[]): Promise<void>;
   /** Every reading assigned to one settlement batch. */
   readBatch(batch: number): Promise<StoredReading[]>;
+  /** The highest stored sequence number of each device, to resume deduplication. */
+  highestSequences(): Promise<Map<string, number>>;
   close(): Promise<void>;
 }

@@ -1,0 +1,68 @@
+import { FLOW_CODE, LOAD_POLLUTANTS } from '@qingliu/protocol';
+import type { PollutantCode, Reading } from '@qingliu/protocol';
+
+/**
+ * Load accounting (documented in cloud/README.md):
+ *
+ *   load (kg) = concentration (mg/L) x volume (m3) x 1e-3
+ *   volume (m3) = flow (m3/h) x sample interval (h)
+ *
+ * A device samples flow and concentrations together; each sample stands for
+ * the device's enrolled sampling interval. A concentration counts only when
+ * it and the flow of the same device and time are both flagged N (normal);
+ * anything else is counted in `flaggedSamples`, never taken as zero load
+ * silently. Loads are summed in grams per enterprise and pollutant and
+ * rounded to whole grams once, at the end.
+ */
+export interface LoadKey {
+  enterprise: string;
+  pollutant: PollutantCode;
+}
+
+export interface LoadLine extends LoadKey {
+  grams: bigint;
+  /** Concentration samples that entered the sum. */
+  samples: number;
+  /** Concentration samples left out: bad flag, or no normal flow beside them. */
+  flaggedSamples: number;
+}
+
+export interface ComputeLoadsParameters {
+  readings: readonly Reading[];
+  /** Sampling interval of each device, milliseconds. */
+  sampleIntervalMs: (device: string) => number;
+}
+
+export function computeLoads({ readings, sampleIntervalMs }: ComputeLoadsParameters): LoadLine[] {
+  const flows = new Map<string, Reading>();
+  for (const r of readings) {
+    if (r.pollutant === FLOW_CODE) flows.set(`${r.device}\u0000${r.ts}`, r);
+  }
+  const lines = new Map<string, { key: LoadKey; grams: number; samples: number; flagged: number }>();
+  for (const r of readings) {
+    if (!LOAD_POLLUTANTS.includes(r.pollutant)) continue;
+    const id = `${r.enterprise}\u0000${r.pollutant}`;
+    let line = lines.get(id);
+    if (!line) {
+      line = { key: { enterprise: r.enterprise, pollutant: r.pollutant }, grams: 0, samples: 0, flagged: 0 };
+      lines.set(id, line);
+    }
+    const flow = flows.get(`${r.device}\u0000${r.ts}`);
+    if (r.flag !== 'N' || !flow || flow.flag !== 'N') {
+      line.flagged += 1;
+      continue;
+    }
+    const volumeM3 = (flow.value * sampleIntervalMs(r.device)) / 3_600_000;
+    // mg/L x m3 = g (1 m3 = 1000 L, 1 g = 1000 mg).
+    line.grams += r.value * volumeM3;
+    line.samples += 1;
+  }
+  return [...lines.values()]
+    .map(({ key, grams, samples, flagged }) => ({
+      ...key,
+      grams: BigInt(Math.round(grams)),
+      samples,
+      flaggedSamples: flagged,
+    }))
+    .sort((a, b) => (a.enterprise + a.pollutant < b.enterprise + b.pollutant ? -1 : 1));
+}

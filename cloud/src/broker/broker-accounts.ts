@@ -1,0 +1,33 @@
+import { ALL_READINGS_TOPIC, parseReadingsTopic } from '@qingliu/protocol';
+import type { DeviceRegistry } from '../registry/device-registry.js';
+
+/**
+ * Who may connect to the broker and what each may do:
+ * - `edge`: an enterprise's edge agent; publishes only readings of devices
+ *   enrolled for its enterprise, subscribes to nothing.
+ * - `ingester` and `bureau`: subscribe to readings (also as a shared
+ *   subscription); publish nothing.
+ */
+export type BrokerRole = 'edge' | 'ingester' | 'bureau';
+
+export interface BrokerAccount {
+  username: string;
+  /** From hashPassword(); the password itself is never stored. */
+  passwordHash: string;
+  role: BrokerRole;
+  /** Required for `edge`. */
+  enterprise?: string;
+}
+
+export function mayPublish(account: BrokerAccount, topic: string, registry: DeviceRegistry): boolean {
+  if (account.role !== 'edge') return false;
+  const route = parseReadingsTopic(topic);
+  if (!route || route.enterprise !== account.enterprise) return false;
+  return registry.get(route.device)?.enterprise === account.enterprise;
+}
+
+export function maySubscribe(account: BrokerAccount, topic: string): boolean {
+  if (account.role === 'edge') return false;
+  const plain = topic.startsWith('$share/') ? topic.split('/').slice(2).join('/') : topic;
+  return plain === ALL_READINGS_TOPIC || parseReadingsTopic(plain) !== undefined;
+}

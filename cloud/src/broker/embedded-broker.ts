@@ -1,0 +1,94 @@
+import { createServer } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
+import { Aedes } from 'aedes';
+import type { AuthenticateError, Client } from 'aedes';
+import type { Logger } from 'pino';
+import type { DeviceRegistry } from '../registry/device-registry.js';
+import type { BrokerAccount } from './broker-accounts.js';
+import { mayPublish, maySubscribe } from './broker-accounts.js';
+import { verifyPassword } from './passwords.js';
+
+export interface EmbeddedBrokerParameters {
+  /** Listen address; loopback by default. */
+  host?: string;
+  /** TCP port; 0 picks a free one. */
+  port?: number;
+  accounts: readonly BrokerAccount[];
+  registry: DeviceRegistry;
+  logger: Logger;
+}
+
+export interface EmbeddedBroker {
+  url: string;
+  port: number;
+  /** Counts of refused connections, publishes and subscriptions. */
+  refusals(): { connect: number; publish: number; subscribe: number };
+  close(): Promise<void>;
+}
+
+const BAD_USERNAME_OR_PASSWORD = 4;
+
+/**
+ * aedes in-process, with per-account authentication and topic ACLs.
+ * Resolves once it is listening.
+ */
+export async function createEmbeddedBroker(params: EmbeddedBrokerParameters): Promise<EmbeddedBroker> {
+  const { registry, logger } = params;
+  const accounts = new Map(params.accounts.map((a) => [a.username, a]));
+  const byClient = new WeakMap<Client, BrokerAccount>();
+  const refused = { connect: 0, publish: 0, subscribe: 0 };
+
+  const broker = await Aedes.createBroker({
+    authenticate(client, username, password, done) {
+      const account = username === undefined ? undefined : accounts.get(username);
+      if (!account || !password || !verifyPassword(password.toString('utf8'), account.passwordHash)) {
+        refused.connect += 1;
+        logger.warn({ clientId: client.id, username }, 'mqtt connection refused: bad username or password');
+        const error = new Error('bad username or password') as AuthenticateError;
+        error.returnCode = BAD_USERNAME_OR_PASSWORD;
+        done(error, false);
+        return;
+      }
+      byClient.set(client, account);
+      done(null, true);
+    },
+    authorizePublish(client, packet, done) {
+      const account = client ? byClient.get(client) : undefined;
+      if (!account || !mayPublish(account, packet.topic, registry)) {
+        refused.publish += 1;
+        logger.warn({ clientId: client?.id, topic: packet.topic }, 'mqtt publish refused');
+        done(new Error(`not allowed to publish on ${packet.topic}`));
+        return;
+      }
+      done(null);
+    },
+    authorizeSubscribe(client, subscription, done) {
+      const account = byClient.get(client);
+      if (!account || !maySubscribe(account, subscription.topic)) {
+        refused.subscribe += 1;
+        logger.warn({ clientId: client.id, topic: subscription.topic }, 'mqtt subscription refused');
+        done(new Error(`not allowed to subscribe to ${subscription.topic}`));
+        return;
+      }
+      done(null, subscription);
+    },
+  });
+
+  const server: Server = createServer(broker.handle);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(params.port ?? 0, params.host ?? '127.0.0.1', () => resolve());
+  });
+  const { address, port } = server.address() as AddressInfo;
+  logger.info({ address, port }, 'embedded broker listening');
+
+  return {
+    url: `mqtt://${address}:${port}`,
+    port,
+    refusals: () => ({ ...refused }),
+    async close() {
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,93 @@
+import type { Logger } from 'pino';
+import type { PollutantCode } from '@qingliu/protocol';
+import { createIngester } from './ingest/ingester.js';
+import type { Ingester } from './ingest/ingester.js';
+import type { IngestStats } from './ingest/ingest-stats.js';
+import type { Ledger } from './ports/ledger.js';
+import type { ReadingStore } from './ports/reading-store.js';
+import type { DeviceRegistry } from './registry/device-registry.js';
+import { createSettler } from './settlement/settler.js';
+import type { Settler } from './settlement/settler.js';
+
+export interface CloudParameters {
+  registry: DeviceRegistry;
+  store: ReadingStore;
+  ledger: Ledger;
+  mqtt: { url: string; username?: string; password?: string; clientId: string; sharedGroup?: string };
+  /** Settlement period, milliseconds (seconds in the demo, hours or a day in service). */
+  settlementPeriodMs: number;
+  /** Pollutants whose balances `status()` reports. */
+  pollutants: readonly PollutantCode[];
+  logger: Logger;
+}
+
+export interface CloudStatus {
+  ingest: IngestStats;
+  batchesSettled: number;
+  lastRoot: string | undefined;
+  /** enterprise -> pollutant -> grams left (negative: debt). */
+  balances: Record<string, Partial<Record<PollutantCode, bigint>>>;
+}
+
+export interface Cloud {
+  ingester: Ingester;
+  settler: Settler;
+  status(): Promise<CloudStatus>;
+  /**
+   * Stops taking messages; then, unless told not to, waits for the open
+   * settlement period to end and settles it, so every stored reading is charged.
+   */
+  close(options?: { settleOpenBatch?: boolean }): Promise<void>;
+}
+
+/** Wires the cloud pipeline from its ports: MQTT -> verify -> store -> settle on the ledger. */
+export async function startCloud(params: CloudParameters): Promise<Cloud> {
+  const { registry, store, ledger, logger } = params;
+  const ingester = await createIngester({
+    mqtt: params.mqtt,
+    registry,
+    store,
+    settlementPeriodMs: params.settlementPeriodMs,
+    logger: logger.child({ stage: 'ingest' }),
+  });
+  const settler = createSettler({
+    store,
+    ledger,
+    registry,
+    logger: logger.child({ stage: 'settle' }),
+    firstBatch: ingester.currentBatch(),
+    currentBatch: ingester.currentBatch,
+    writesSettled: ingester.writesSettled,
+    tickMs: Math.min(1000, Math.max(100, Math.floor(params.settlementPeriodMs / 4))),
+  });
+
+  return {
+    ingester,
+    settler,
+    async status() {
+      const balances: CloudStatus['balances'] = {};
+      for (const enterprise of registry.enterprises()) {
+        const row: Partial<Record<PollutantCode, bigint>> = {};
+        for (const pollutant of params.pollutants) row[pollutant] = await ledger.balanceOf(enterprise, pollutant);
+        balances[enterprise] = row;
+      }
+      const settled = settler.settled();
+      return {
+        ingest: ingester.stats(),
+        batchesSettled: settled.length,
+        lastRoot: settled.at(-1)?.root,
+        balances,
+      };
+    },
+    async close(options = {}) {
+      await ingester.close();
+      if (options.settleOpenBatch ?? true) {
+        const open = ingester.currentBatch();
+        const endsInMs = (open + 1) * params.settlementPeriodMs - Date.now();
+        if (endsInMs > 0) await new Promise((resolve) => setTimeout(resolve, endsInMs + 1));
+        await settler.settleDue();
+      }
+      await settler.close();
+    },
+  };
+}

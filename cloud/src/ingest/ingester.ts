@@ -1,0 +1,168 @@
+import { connectAsync } from 'mqtt';
+import type { IPublishPacket, MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import { ALL_READINGS_TOPIC, isQingliuError } from '@qingliu/protocol';
+import type { Reading } from '@qingliu/protocol';
+import type { ReadingStore } from '../ports/reading-store.js';
+import type { DeviceRegistry } from '../registry/device-registry.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES, verifyBatchMessage } from './batch-verifier.js';
+import { emptyIngestStats } from './ingest-stats.js';
+import type { IngestStats } from './ingest-stats.js';
+import { SequenceGuard } from './sequence-guard.js';
+
+export interface IngesterParameters {
+  mqtt: {
+    url: string;
+    username?: string;
+    password?: string;
+    /** A fixed id keeps the broker session (and its queued QoS 1 messages) across restarts. */
+    clientId: string;
+    /** Subscribe as `$share/<group>/...` so several ingesters split the load. */
+    sharedGroup?: string;
+  };
+  registry: DeviceRegistry;
+  store: ReadingStore;
+  /** Length of a settlement period, milliseconds. Readings are assigned to the period they arrive in. */
+  settlementPeriodMs: number;
+  logger: Logger;
+  /** Largest payload parsed, bytes. */
+  maxPayloadBytes?: number;
+  /** First and longest wait between store write retries, milliseconds. */
+  retryMinMs?: number;
+  retryMaxMs?: number;
+  now?: () => number;
+}
+
+export interface Ingester {
+  stats(): IngestStats;
+  /** The settlement batch a reading arriving now belongs to. */
+  currentBatch(): number;
+  /** Resolves once no write for `batch` or an earlier one is still pending. */
+  writesSettled(batch: number): Promise<void>;
+  /** Called with each stored group of readings. */
+  onStored(listener: (readings: readonly Reading[], batch: number) => void): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Receives signed batches over MQTT, verifies them, drops duplicates and
+ * writes the rest to the store. A message is acknowledged (PUBACK) only after
+ * its readings are stored, so while the store is down nothing is acknowledged
+ * and the broker and the edge outboxes hold the data.
+ */
+export async function createIngester(params: IngesterParameters): Promise<Ingester> {
+  const { registry, store, logger, settlementPeriodMs } = params;
+  const now = params.now ?? Date.now;
+  const maxPayloadBytes = params.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+  const retryMinMs = params.retryMinMs ?? 100;
+  const retryMaxMs = params.retryMaxMs ?? 5000;
+  const stats = emptyIngestStats();
+  const guard = new SequenceGuard(await store.highestSequences());
+  const pending = new Map<number, number>();
+  const waiters: { batch: number; resolve: () => void }[] = [];
+  const listeners: ((readings: readonly Reading[], batch: number) => void)[] = [];
+  let closing = false;
+
+  const currentBatch = (): number => Math.floor(now() / settlementPeriodMs);
+  const hasPendingUpTo = (batch: number): boolean => [...pending.keys()].some((b) => b <= batch);
+  const wakeWaiters = (): void => {
+    for (let i = waiters.length - 1; i >= 0; i -= 1) {
+      const waiter = waiters[i]!;
+      if (!hasPendingUpTo(waiter.batch)) {
+        waiters.splice(i, 1);
+        waiter.resolve();
+      }
+    }
+  };
+
+  async function storeWithRetry(readings: Reading[], batch: number): Promise<boolean> {
+    let delay = retryMinMs;
+    for (;;) {
+      try {
+        await store.write(readings.map((r) => ({ ...r, batch })));
+        return true;
+      } catch (error) {
+        if (closing) return false;
+        stats.storeRetries += 1;
+        logger.warn({ err: error, retryInMs: delay }, 'store write failed; holding the message unacknowledged');
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        delay = Math.min(delay * 2, retryMaxMs);
+      }
+    }
+  }
+
+  async function handle(topic: string, payload: Buffer): Promise<boolean> {
+    stats.messages += 1;
+    let readings: Reading[];
+    try {
+      readings = verifyBatchMessage(topic, payload, registry, maxPayloadBytes).readings;
+    } catch (error) {
+      if (!isQingliuError(error)) throw error;
+      stats.rejected[error.code] = (stats.rejected[error.code] ?? 0) + 1;
+      logger.warn({ code: error.code, topic, reason: error.shortMessage }, 'batch rejected');
+      return true; // acknowledged: a bad message never becomes good by redelivery
+    }
+    const fresh = guard.fresh(readings);
+    stats.duplicates += readings.length - fresh.length;
+    if (fresh.length === 0) return true;
+    const batch = currentBatch();
+    pending.set(batch, (pending.get(batch) ?? 0) + 1);
+    try {
+      if (!(await storeWithRetry(fresh, batch))) return false;
+      guard.commit(fresh);
+      stats.stored += fresh.length;
+      for (const listener of listeners) listener(fresh, batch);
+      return true;
+    } finally {
+      const left = (pending.get(batch) ?? 1) - 1;
+      if (left === 0) pending.delete(batch);
+      else pending.set(batch, left);
+      wakeWaiters();
+    }
+  }
+
+  const client: MqttClient = await connectAsync(params.mqtt.url, {
+    clientId: params.mqtt.clientId,
+    clean: false,
+    reconnectPeriod: 1000,
+    ...(params.mqtt.username === undefined ? {} : { username: params.mqtt.username }),
+    ...(params.mqtt.password === undefined ? {} : { password: params.mqtt.password }),
+  });
+  // mqtt.js sends the PUBACK when this callback is called: only after the store has the readings.
+  client.handleMessage = (packet, callback) => {
+    const publish = packet as IPublishPacket;
+    const payload = Buffer.isBuffer(publish.payload) ? publish.payload : Buffer.from(publish.payload);
+    handle(publish.topic, payload).then(
+      (ack) => {
+        if (ack) callback();
+        // Not acknowledged: the broker redelivers it on the next session.
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'ingest failed');
+        callback(error as Error);
+      },
+    );
+  };
+  client.on('error', (error) => logger.warn({ err: error }, 'mqtt error'));
+  const topic = params.mqtt.sharedGroup
+    ? `$share/${params.mqtt.sharedGroup}/${ALL_READINGS_TOPIC}`
+    : ALL_READINGS_TOPIC;
+  await client.subscribeAsync(topic, { qos: 1 });
+  logger.info({ topic, url: params.mqtt.url }, 'ingester subscribed');
+
+  return {
+    stats: () => structuredClone(stats),
+    currentBatch,
+    writesSettled(batch) {
+      if (!hasPendingUpTo(batch)) return Promise.resolve();
+      return new Promise((resolve) => waiters.push({ batch, resolve }));
+    },
+    onStored(listener) {
+      listeners.push(listener);
+    },
+    async close() {
+      closing = true;
+      await client.endAsync();
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import type { KeyObject } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { QingliuError, idSchema, publicKeyFromHex } from '@qingliu/protocol';
+
+/**
+ * The bureau's enrolment of devices: which device belongs to which enterprise
+ * and outfall, the Ed25519 key its batches are signed with, and how often it
+ * samples (the time each sample stands for in load accounting).
+ */
+export const enrolmentSchema = z.strictObject({
+  device: idSchema,
+  enterprise: idSchema,
+  outfall: idSchema,
+  /** Raw Ed25519 public key, 64 hex characters. */
+  publicKey: z.string().regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex characters'),
+  /** Sampling interval of the device, milliseconds. */
+  sampleIntervalMs: z.number().int().positive(),
+});
+
+export type Enrolment = z.infer<typeof enrolmentSchema>;
+
+export const enrolmentFileSchema = z.strictObject({ devices: z.array(enrolmentSchema) });
+
+export interface EnrolledDevice extends Enrolment {
+  key: KeyObject;
+}
+
+export class DeviceRegistry {
+  readonly #devices = new Map<string, EnrolledDevice>();
+
+  constructor(enrolments: readonly Enrolment[] = []) {
+    for (const enrolment of enrolments) this.enrol(enrolment);
+  }
+
+  enrol(enrolment: Enrolment): void {
+    const parsed = enrolmentSchema.parse(enrolment);
+    this.#devices.set(parsed.device, { ...parsed, key: publicKeyFromHex(parsed.publicKey) });
+  }
+
+  get(device: string): EnrolledDevice | undefined {
+    return this.#devices.get(device);
+  }
+
+  list(): EnrolledDevice[] {
+    return [...this.#devices.values()];
+  }
+
+  enterprises(): string[] {
+    return [...new Set(this.list().map((device) => device.enterprise))].sort();
+  }
+
+  static async load(path: string): Promise<DeviceRegistry> {
+    const text = await readFile(path, 'utf8');
+    const result = enrolmentFileSchema.safeParse(JSON.parse(text));
+    if (!result.success) {
+      const issue = result.error.issues[0];
+      throw new QingliuError('CONFIG_INVALID', `${path}: ${issue?.path.join('.')}: ${issue?.message}`);
+    }
+    return new DeviceRegistry(result.data.devices);
+  }
+}

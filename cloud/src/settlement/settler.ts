@@ -1,0 +1,119 @@
+import type { Logger } from 'pino';
+import { buildReadingTree } from '@qingliu/protocol';
+import type { Ledger, SettlementReceipt } from '../ports/ledger.js';
+import type { ReadingStore } from '../ports/reading-store.js';
+import { computeLoads } from '../accounting/load.js';
+import type { LoadLine } from '../accounting/load.js';
+import type { DeviceRegistry } from '../registry/device-registry.js';
+
+export interface SettledBatch {
+  batch: number;
+  root: string;
+  readingCount: number;
+  loads: LoadLine[];
+  receipt: SettlementReceipt;
+}
+
+export interface SettlerParameters {
+  store: ReadingStore;
+  ledger: Ledger;
+  registry: DeviceRegistry;
+  logger: Logger;
+  /** The first batch to settle. */
+  firstBatch: number;
+  /** The batch readings arriving now are assigned to. */
+  currentBatch: () => number;
+  /** Resolves when every write of `batch` and earlier batches is done. */
+  writesSettled: (batch: number) => Promise<void>;
+  /** How often to look for closed batches, milliseconds. */
+  tickMs: number;
+}
+
+export interface Settler {
+  /** Settles every closed batch not yet settled; returns what it settled. */
+  settleDue(): Promise<SettledBatch[]>;
+  /** Settled batches so far, oldest first. */
+  settled(): readonly SettledBatch[];
+  onSettled(listener: (batch: SettledBatch) => void): void;
+  /** Stops the timer and finishes a settlement in progress. */
+  close(): Promise<void>;
+}
+
+/**
+ * Closes settlement batches: when a period has ended and its writes are done,
+ * reads the batch back from the store (the store is the record), computes
+ * each enterprise's load and the Merkle root, and settles it on the ledger.
+ * A failed settlement is retried on the next tick; the ledger charges a batch
+ * id at most once, so a retry after an unknown outcome cannot charge twice.
+ */
+export function createSettler(params: SettlerParameters): Settler {
+  const { store, ledger, registry, logger } = params;
+  let next = params.firstBatch;
+  const done: SettledBatch[] = [];
+  const listeners: ((batch: SettledBatch) => void)[] = [];
+  let running: Promise<SettledBatch[]> | undefined;
+  let closed = false;
+
+  async function settleOne(batch: number): Promise<SettledBatch | undefined> {
+    await params.writesSettled(batch);
+    const readings = await store.readBatch(batch);
+    if (readings.length === 0) return undefined;
+    const loads = computeLoads({
+      readings,
+      sampleIntervalMs: (device) => registry.get(device)?.sampleIntervalMs ?? 0,
+    });
+    const { root } = buildReadingTree(readings);
+    const receipt = await ledger.settle({
+      batchId: BigInt(batch),
+      root,
+      readingCount: readings.length,
+      loads: loads.map(({ enterprise, pollutant, grams }) => ({ enterprise, pollutant, grams })),
+    });
+    return { batch, root, readingCount: readings.length, loads, receipt };
+  }
+
+  async function run(): Promise<SettledBatch[]> {
+    const settledNow: SettledBatch[] = [];
+    while (next < params.currentBatch() && !closed) {
+      try {
+        const result = await settleOne(next);
+        if (result) {
+          done.push(result);
+          settledNow.push(result);
+          logger.info(
+            { batch: result.batch, root: result.root, readings: result.readingCount, tx: result.receipt.txHash },
+            'batch settled',
+          );
+          for (const listener of listeners) listener(result);
+        }
+        next += 1;
+      } catch (error) {
+        logger.warn({ err: error, batch: next }, 'settlement failed; will retry');
+        break;
+      }
+    }
+    return settledNow;
+  }
+
+  const settleDue = (): Promise<SettledBatch[]> => {
+    running ??= run().finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+
+  const timer = setInterval(() => void settleDue(), params.tickMs);
+
+  return {
+    settleDue,
+    settled: () => done,
+    onSettled(listener) {
+      listeners.push(listener);
+    },
+    async close() {
+      closed = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,120 @@
+import { FieldType, InfluxDB } from 'influx';
+import type { IPoint } from 'influx';
+import { QingliuError, isPollutantCode } from '@qingliu/protocol';
+import type { QualityFlag } from '@qingliu/protocol';
+import type { ReadingStore, StoredReading } from '../ports/reading-store.js';
+
+/**
+ * Readings in InfluxDB 1.x: measurement `reading`; tags enterprise, outfall,
+ * device, pollutant (bounded sets: the series count is devices x pollutants);
+ * fields value, seq, flag, unit, batch (unbounded or per-reading values stay
+ * out of the tags). Time in milliseconds. A reading written twice lands on
+ * the same point (same series and time), so a retried write cannot duplicate it.
+ */
+export const READING_MEASUREMENT = 'reading';
+
+export interface InfluxStoreParameters {
+  /** e.g. http://127.0.0.1:8086 */
+  url: string;
+  database: string;
+  /** Per-request timeout, milliseconds. */
+  timeoutMs?: number;
+}
+
+export async function createInfluxStore(params: InfluxStoreParameters): Promise<ReadingStore> {
+  const url = new URL(params.url);
+  const influx = new InfluxDB({
+    host: url.hostname,
+    port: Number(url.port || 8086),
+    protocol: url.protocol === 'https:' ? 'https' : 'http',
+    database: params.database,
+    // Retries belong to the ingester (with backpressure), not hidden inside the client.
+    pool: { requestTimeout: params.timeoutMs ?? 10_000, maxRetries: 0 },
+    schema: [
+      {
+        measurement: READING_MEASUREMENT,
+        tags: ['enterprise', 'outfall', 'device', 'pollutant'],
+        fields: {
+          value: FieldType.FLOAT,
+          seq: FieldType.INTEGER,
+          flag: FieldType.STRING,
+          unit: FieldType.STRING,
+          batch: FieldType.INTEGER,
+        },
+      },
+    ],
+  });
+  const unavailable = (what: string, cause: unknown): QingliuError =>
+    new QingliuError('STORE_UNAVAILABLE', `InfluxDB at ${params.url}: ${what} failed`, {
+      retryable: true,
+      cause,
+      details: cause instanceof Error ? cause.message : String(cause),
+    });
+  try {
+    await influx.createDatabase(params.database);
+  } catch (cause) {
+    throw unavailable('create database', cause);
+  }
+
+  return {
+    async write(readings) {
+      if (readings.length === 0) return;
+      const points: IPoint[] = readings.map((r) => ({
+        measurement: READING_MEASUREMENT,
+        tags: { enterprise: r.enterprise, outfall: r.outfall, device: r.device, pollutant: r.pollutant },
+        fields: { value: r.value, seq: r.seq, flag: r.flag, unit: r.unit, batch: r.batch },
+        timestamp: r.ts,
+      }));
+      try {
+        await influx.writePoints(points, { precision: 'ms' });
+      } catch (cause) {
+        throw unavailable('write', cause);
+      }
+    },
+
+    async readBatch(batch) {
+      let rows: Record<string, unknown>[];
+      try {
+        rows = await influx.query(
+          `SELECT * FROM ${READING_MEASUREMENT} WHERE batch = ${Math.trunc(batch)}`,
+          { precision: 'ms' },
+        );
+      } catch (cause) {
+        throw unavailable('query', cause);
+      }
+      return rows.map(rowToReading);
+    },
+
+    async highestSequences() {
+      let rows: Record<string, unknown>[];
+      try {
+        rows = await influx.query(`SELECT MAX(seq) AS seq FROM ${READING_MEASUREMENT} GROUP BY device`);
+      } catch (cause) {
+        throw unavailable('query', cause);
+      }
+      return new Map(rows.map((row) => [String(row.device), Number(row.seq)]));
+    },
+
+    async close() {
+      // node-influx keeps no open connections beyond keep-alive sockets.
+    },
+  };
+}
+
+function rowToReading(row: Record<string, unknown>): StoredReading {
+  const pollutant = String(row.pollutant);
+  if (!isPollutantCode(pollutant)) throw new TypeError(`stored row with unknown pollutant ${pollutant}`);
+  const time = row.time as { getTime(): number };
+  return {
+    enterprise: String(row.enterprise),
+    outfall: String(row.outfall),
+    device: String(row.device),
+    pollutant,
+    value: Number(row.value),
+    unit: String(row.unit),
+    ts: time.getTime(),
+    seq: Number(row.seq),
+    flag: String(row.flag) as QualityFlag,
+    batch: Number(row.batch),
+  };
+}
