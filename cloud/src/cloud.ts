@@ -6,7 +6,7 @@ import type { IngestStats } from './ingest/ingest-stats.js';
 import type { Ledger } from './ports/ledger.js';
 import type { ReadingStore } from './ports/reading-store.js';
 import type { DeviceRegistry } from './registry/device-registry.js';
-import { createSettler } from './settlement/settler.js';
+import { createSettler, findUnsettledBatches } from './settlement/settler.js';
 import type { Settler } from './settlement/settler.js';
 
 export interface CloudParameters {
@@ -50,12 +50,16 @@ export async function startCloud(params: CloudParameters): Promise<Cloud> {
     settlementPeriodMs: params.settlementPeriodMs,
     logger: logger.child({ stage: 'ingest' }),
   });
+  const firstBatch = ingester.currentBatch();
+  const backlog = await findUnsettledBatches(store, ledger, firstBatch);
+  if (backlog.length > 0) logger.info({ backlog }, 'settling batches left open by an earlier run');
   const settler = createSettler({
     store,
     ledger,
     registry,
     logger: logger.child({ stage: 'settle' }),
-    firstBatch: ingester.currentBatch(),
+    backlog,
+    firstBatch,
     currentBatch: ingester.currentBatch,
     writesSettled: ingester.writesSettled,
     tickMs: Math.min(1000, Math.max(100, Math.floor(params.settlementPeriodMs / 4))),

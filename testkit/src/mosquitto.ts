@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -36,7 +37,8 @@ export async function startMosquitto(params: StartMosquittoParameters = {}): Pro
   );
   const server = await startServerProcess({
     name: 'mosquitto',
-    command: process.env.QINGLIU_MOSQUITTO ?? 'mosquitto',
+    // Debian installs it in /usr/sbin, which is not on every user's PATH.
+    command: process.env.QINGLIU_MOSQUITTO ?? (existsSync('/usr/sbin/mosquitto') ? '/usr/sbin/mosquitto' : 'mosquitto'),
     args: ['-c', configPath],
     installHint: 'install the Debian package `mosquitto` (scripts/install.sh does)',
     ready: () =>

@@ -14,6 +14,8 @@ export interface ReadingStore {
   write(readings: readonly StoredReading[]): Promise<void>;
   /** Every reading assigned to one settlement batch. */
   readBatch(batch: number): Promise<StoredReading[]>;
+  /** Every batch number that has readings, ascending. */
+  batches(): Promise<number[]>;
   /** The highest stored sequence number of each device, to resume deduplication. */
   highestSequences(): Promise<Map<string, number>>;
   close(): Promise<void>;

@@ -19,7 +19,9 @@ export interface SettlerParameters {
   ledger: Ledger;
   registry: DeviceRegistry;
   logger: Logger;
-  /** The first batch to settle. */
+  /** Earlier batches left unsettled by a previous run, settled first. */
+  backlog?: readonly number[];
+  /** The first batch to settle after the backlog. */
   firstBatch: number;
   /** The batch readings arriving now are assigned to. */
   currentBatch: () => number;
@@ -39,6 +41,15 @@ export interface Settler {
   close(): Promise<void>;
 }
 
+/** Batches with stored readings, before `before`, that the ledger has not anchored. */
+export async function findUnsettledBatches(store: ReadingStore, ledger: Ledger, before: number): Promise<number[]> {
+  const out: number[] = [];
+  for (const batch of await store.batches()) {
+    if (batch < before && !(await ledger.anchoredBatch(BigInt(batch)))) out.push(batch);
+  }
+  return out;
+}
+
 /**
  * Closes settlement batches: when a period has ended and its writes are done,
  * reads the batch back from the store (the store is the record), computes
@@ -48,6 +59,7 @@ export interface Settler {
  */
 export function createSettler(params: SettlerParameters): Settler {
   const { store, ledger, registry, logger } = params;
+  const backlog = [...(params.backlog ?? [])];
   let next = params.firstBatch;
   const done: SettledBatch[] = [];
   const listeners: ((batch: SettledBatch) => void)[] = [];
@@ -74,9 +86,11 @@ export function createSettler(params: SettlerParameters): Settler {
 
   async function run(): Promise<SettledBatch[]> {
     const settledNow: SettledBatch[] = [];
-    while (next < params.currentBatch() && !closed) {
+    for (;;) {
+      const batch = backlog[0] ?? next;
+      if (batch >= params.currentBatch() || closed) break;
       try {
-        const result = await settleOne(next);
+        const result = await settleOne(batch);
         if (result) {
           done.push(result);
           settledNow.push(result);
@@ -86,9 +100,10 @@ export function createSettler(params: SettlerParameters): Settler {
           );
           for (const listener of listeners) listener(result);
         }
-        next += 1;
+        if (backlog.length > 0) backlog.shift();
+        else next += 1;
       } catch (error) {
-        logger.warn({ err: error, batch: next }, 'settlement failed; will retry');
+        logger.warn({ err: error, batch }, 'settlement failed; will retry');
         break;
       }
     }

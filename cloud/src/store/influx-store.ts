@@ -85,6 +85,16 @@ export async function createInfluxStore(params: InfluxStoreParameters): Promise<
       return rows.map(rowToReading);
     },
 
+    async batches() {
+      let rows: Record<string, unknown>[];
+      try {
+        rows = await influx.query(`SELECT DISTINCT(batch) AS batch FROM ${READING_MEASUREMENT}`);
+      } catch (cause) {
+        throw unavailable('query', cause);
+      }
+      return rows.map((row) => Number(row.batch)).sort((a, b) => a - b);
+    },
+
     async highestSequences() {
       let rows: Record<string, unknown>[];
       try {

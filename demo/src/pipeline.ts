@@ -1,0 +1,255 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Wallet } from 'ethers';
+import type { Logger } from 'pino';
+import { stringify } from 'yaml';
+import {
+  DeviceRegistry,
+  createEmbeddedBroker,
+  createEvmLedger,
+  createBureauClient,
+  createInfluxStore,
+  deployEmissionLedger,
+  hashPassword,
+  startCloud,
+  startStatusServer,
+} from '@qingliu/cloud';
+import type { BrokerAccount, Cloud, EmbeddedBroker, Ledger, ReadingStore, StatusServer } from '@qingliu/cloud';
+import { loadDeviceKeys, parseEdgeConfig, startEdgeAgent } from '@qingliu/edge';
+import type { EdgeAgent, EdgeConfig } from '@qingliu/edge';
+import { defaultPlant, startPlant } from '@qingliu/firmware-sim';
+import type { Plant } from '@qingliu/firmware-sim';
+import type { PollutantCode, Reading } from '@qingliu/protocol';
+import { startAnvil, startInfluxd } from '@qingliu/testkit';
+import type { AnvilServer, InfluxdServer } from '@qingliu/testkit';
+
+/** Pollutants charged against credits in the demo. */
+export const CHARGED_POLLUTANTS: readonly PollutantCode[] = ['w01018', 'w21003'];
+
+export interface PipelineOptions {
+  /** Folder for device keys, sequence files, generated configs and the enrolment list. */
+  workDir: string;
+  /** Settlement period, milliseconds. */
+  settlementPeriodMs: number;
+  /** Device poll interval, milliseconds. */
+  pollIntervalMs: number;
+  /** Initial allocation per enterprise, grams per pollutant. */
+  allocationGrams: Partial<Record<PollutantCode, bigint>>;
+  logger: Logger;
+  /** Called with each group of readings the broker acknowledged from an edge agent. */
+  onPublished?: (readings: readonly Reading[]) => void;
+}
+
+export interface Pipeline {
+  influxd: InfluxdServer;
+  anvil: AnvilServer;
+  plant: Plant;
+  broker: EmbeddedBroker;
+  store: ReadingStore;
+  ledger: Ledger;
+  ledgerAddress: string;
+  cloud: Cloud;
+  agents: EdgeAgent[];
+  edgeConfigs: EdgeConfig[];
+  registry: DeviceRegistry;
+  status: StatusServer;
+  database: string;
+  /**
+   * Stops the flow of readings: the agents stop polling and drain their
+   * outboxes, the ingester stores what is left, and the open period is settled.
+   * The servers keep running, so the result can be inspected.
+   */
+  quiesce(): Promise<void>;
+  /** quiesce(), then stops every server and child process. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the whole path on one machine with embedded defaults: firmware-sim
+ * Modbus devices -> edge agents -> aedes -> ingester -> InfluxDB -> settlement
+ * on an EmissionLedger contract on a local anvil node.
+ */
+export async function startPipeline(options: PipelineOptions): Promise<Pipeline> {
+  const { logger, workDir } = options;
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stops.reverse()) {
+      await stop().catch((error: unknown) => logger.error({ err: error }, 'stop failed'));
+    }
+    stops.length = 0;
+  };
+  try {
+    await mkdir(workDir, { recursive: true });
+    const influxd = await startInfluxd();
+    stops.push(() => influxd.stop());
+    const anvil = await startAnvil();
+    stops.push(() => anvil.stop());
+
+    // Chain: the admin deploys; the bureau allocates; the ingester's oracle key settles.
+    const [adminKey, bureauKey, oracleKey] = anvil.accounts as [string, string, string];
+    const { address: ledgerAddress } = await deployEmissionLedger({
+      rpcUrl: anvil.rpcUrl,
+      deployerKey: adminKey,
+      bureau: new Wallet(bureauKey).address,
+      oracle: new Wallet(oracleKey).address,
+    });
+
+    const plant = await startPlant(defaultPlant());
+    stops.push(() => plant.close());
+
+    // One edge agent per enterprise, configured from the running plant.
+    const enterprises = [...new Set(plant.devices.map((d) => d.enterprise))].sort();
+    const passwords = new Map(enterprises.map((e) => [e, randomBytes(12).toString('base64url')]));
+    const brokerPort = 0;
+    const edgeConfigs = enterprises.map((enterprise) =>
+      parseEdgeConfig({
+        agentId: `edge-${enterprise}`,
+        enterprise,
+        mqtt: { url: 'mqtt://127.0.0.1:1883', username: `edge-${enterprise}`, password: passwords.get(enterprise) },
+        keyDir: join(workDir, `edge-${enterprise}`, 'keys'),
+        devices: plant.devices
+          .filter((d) => d.enterprise === enterprise)
+          .map((d) => ({
+            id: d.device,
+            outfall: d.outfall,
+            transport: 'tcp',
+            host: d.host,
+            port: d.port,
+            unitId: d.unitId,
+            pollIntervalMs: options.pollIntervalMs,
+            points: d.points,
+          })),
+      }),
+    );
+
+    // Enrolment: each agent makes its device keys on first start; the bureau enrols the public keys.
+    const registry = new DeviceRegistry();
+    for (const config of edgeConfigs) {
+      for (const [device, { publicKeyHex }] of await loadDeviceKeys(config)) {
+        const deviceConfig = config.devices.find((d) => d.id === device)!;
+        registry.enrol({
+          device,
+          enterprise: config.enterprise,
+          outfall: deviceConfig.outfall,
+          publicKey: publicKeyHex,
+          sampleIntervalMs: deviceConfig.pollIntervalMs,
+        });
+      }
+    }
+    await writeFile(
+      join(workDir, 'enrolment.json'),
+      `${JSON.stringify({ devices: registry.list().map(({ key: _key, ...enrolment }) => enrolment) }, null, 2)}\n`,
+    );
+
+    const ingesterPassword = randomBytes(12).toString('base64url');
+    const accounts: BrokerAccount[] = [
+      ...enterprises.map((enterprise) => ({
+        username: `edge-${enterprise}`,
+        passwordHash: hashPassword(passwords.get(enterprise)!),
+        role: 'edge' as const,
+        enterprise,
+      })),
+      { username: 'ingester', passwordHash: hashPassword(ingesterPassword), role: 'ingester' },
+    ];
+    const broker = await createEmbeddedBroker({
+      port: brokerPort,
+      accounts,
+      registry,
+      logger: logger.child({ stage: 'broker' }),
+    });
+    stops.push(() => broker.close());
+    for (const config of edgeConfigs) config.mqtt.url = broker.url;
+
+    const bureau = await createBureauClient({ rpcUrl: anvil.rpcUrl, privateKey: bureauKey, address: ledgerAddress });
+    for (const enterprise of enterprises) {
+      for (const [pollutant, grams] of Object.entries(options.allocationGrams)) {
+        await bureau.allocate(enterprise, pollutant as PollutantCode, grams);
+      }
+    }
+    await bureau.close();
+
+    const database = 'qingliu';
+    const store = await createInfluxStore({ url: influxd.url, database });
+    stops.push(() => store.close());
+    const ledger = await createEvmLedger({
+      rpcUrl: anvil.rpcUrl,
+      privateKey: oracleKey,
+      address: ledgerAddress,
+      logger: logger.child({ stage: 'chain' }),
+    });
+    stops.push(() => ledger.close());
+    const cloud = await startCloud({
+      registry,
+      store,
+      ledger,
+      mqtt: { url: broker.url, username: 'ingester', password: ingesterPassword, clientId: 'ingester-1' },
+      settlementPeriodMs: options.settlementPeriodMs,
+      pollutants: CHARGED_POLLUTANTS,
+      logger,
+    });
+    const agents: EdgeAgent[] = [];
+    // Run by quiesce(), in reverse order: the agents first, then this.
+    const flowStops: (() => Promise<void>)[] = [];
+    let quiesced: Promise<void> | undefined;
+    const quiesce = (): Promise<void> => {
+      quiesced ??= (async () => {
+        for (const stop of flowStops.reverse()) {
+          await stop().catch((error: unknown) => logger.error({ err: error }, 'stop failed'));
+        }
+      })();
+      return quiesced;
+    };
+    stops.push(quiesce);
+
+    flowStops.push(async () => {
+      // The agents have drained into the broker; let the ingester store all of it, then settle.
+      const published = agents.reduce((sum, agent) => sum + agent.stats().published, 0);
+      const deadline = Date.now() + 10_000;
+      while (cloud.ingester.stats().stored < published && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await cloud.close();
+    });
+    const status = await startStatusServer({ status: () => cloud.status() });
+    stops.push(() => status.close());
+
+    for (const config of edgeConfigs) {
+      await writeFile(
+        join(workDir, `edge-${config.enterprise}`, 'edge.yaml'),
+        stringify({ ...config, mqtt: { ...config.mqtt, password: '(generated; not written to disk)' } }),
+        { mode: 0o600 },
+      );
+    }
+    for (const config of edgeConfigs) {
+      const agent = await startEdgeAgent({
+        config,
+        logger: logger.child({ stage: 'edge', agent: config.agentId }),
+        ...(options.onPublished ? { onPublished: options.onPublished } : {}),
+      });
+      agents.push(agent);
+      flowStops.push(() => agent.close({ drainMs: 10_000 }));
+    }
+
+    return {
+      influxd,
+      anvil,
+      plant,
+      broker,
+      store,
+      ledger,
+      ledgerAddress,
+      cloud,
+      agents,
+      edgeConfigs,
+      registry,
+      status,
+      database,
+      quiesce,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
