@@ -1,7 +1,7 @@
-import { connectAsync } from 'mqtt';
+import { connect } from 'mqtt';
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import { ALL_READINGS_TOPIC, isQingliuError } from '@qingliu/protocol';
+import { ALL_READINGS_TOPIC, QingliuError, isQingliuError } from '@qingliu/protocol';
 import type { Reading } from '@qingliu/protocol';
 import type { ReadingStore } from '../ports/reading-store.js';
 import type { DeviceRegistry } from '../registry/device-registry.js';
@@ -121,7 +121,9 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
     }
   }
 
-  const client: MqttClient = await connectAsync(params.mqtt.url, {
+  // The handler is set before connecting: a persistent session delivers queued
+  // messages right after CONNACK, and none may be acknowledged unstored.
+  const client: MqttClient = connect(params.mqtt.url, {
     clientId: params.mqtt.clientId,
     clean: false,
     reconnectPeriod: 1000,
@@ -143,6 +145,17 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
       },
     );
   };
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: Error): void => {
+      client.end(true);
+      reject(new QingliuError('BROKER_UNAVAILABLE', `cannot connect to ${params.mqtt.url}`, { retryable: true, cause: error, details: error.message }));
+    };
+    client.once('connect', () => {
+      client.off('error', onError);
+      resolve();
+    });
+    client.once('error', onError);
+  });
   client.on('error', (error) => logger.warn({ err: error }, 'mqtt error'));
   const topic = params.mqtt.sharedGroup
     ? `$share/${params.mqtt.sharedGroup}/${ALL_READINGS_TOPIC}`

@@ -1,0 +1,144 @@
+import { connectAsync } from 'mqtt';
+import type { MqttClient } from 'mqtt';
+import { pino } from 'pino';
+import { BATCH_VERSION, generateDeviceKeyPair, readingsTopic, signBatch } from '@qingliu/protocol';
+import type { Reading } from '@qingliu/protocol';
+import { startInfluxd } from '@qingliu/testkit';
+import type { InfluxdServer } from '@qingliu/testkit';
+import type { ReadingStore } from '../ports/reading-store.js';
+import { DeviceRegistry } from '../registry/device-registry.js';
+import { createInfluxStore } from '../store/influx-store.js';
+import { createIngester } from './ingester.js';
+import type { Ingester } from './ingester.js';
+
+export interface Credentials {
+  username?: string;
+  password?: string;
+}
+
+/** A running MQTT broker the suite can use: its URL and an edge's and the ingester's credentials. */
+export interface SuiteBroker {
+  url: string;
+  edge: Credentials;
+  ingester: Credentials;
+  stop(): Promise<void>;
+}
+
+export const suiteKey = generateDeviceKeyPair();
+export const suiteRegistry = new DeviceRegistry([
+  { device: 'dev-a', enterprise: 'ent-a', outfall: 'out-1', publicKey: suiteKey.publicKeyHex, sampleIntervalMs: 1000 },
+  { device: 'dev-b', enterprise: 'ent-b', outfall: 'out-2', publicKey: generateDeviceKeyPair().publicKeyHex, sampleIntervalMs: 1000 },
+]);
+
+let nextSeq = 0;
+const t0 = Date.UTC(2026, 10, 24);
+export function suiteReadings(n: number): Reading[] {
+  return Array.from({ length: n }, () => {
+    const seq = nextSeq++;
+    return { enterprise: 'ent-a', outfall: 'out-1', device: 'dev-a', pollutant: 'w01018', value: 30 + (seq % 7) / 4, unit: 'mg/L', ts: t0 + seq * 1000, seq, flag: 'N' };
+  });
+}
+export const suitePayload = (rs: Reading[]): string =>
+  JSON.stringify(signBatch({ v: BATCH_VERSION, enterprise: 'ent-a', device: 'dev-a', readings: rs }, suiteKey.privateKeyPem));
+export const TOPIC_A = readingsTopic('ent-a', 'dev-a');
+
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export interface IngestSuiteContext {
+  broker: SuiteBroker;
+  ingester: Ingester;
+  edge: MqttClient;
+}
+
+/**
+ * What the ingester must do over any MQTT broker, with a real InfluxDB
+ * (Debian's influxd, started here). Each broker's test file calls this.
+ */
+export function describeIngestOverBroker(
+  name: string,
+  startBroker: () => Promise<SuiteBroker>,
+  /** Declares tests of this broker's own, run while the suite's servers are up. */
+  more?: (context: IngestSuiteContext) => void,
+): void {
+  const logger = pino({ level: 'silent' });
+  const context = {} as IngestSuiteContext;
+  let influxd: InfluxdServer;
+  let store: ReadingStore;
+
+  const startIngester = (): Promise<Ingester> =>
+    createIngester({
+      mqtt: { url: context.broker.url, ...context.broker.ingester, clientId: 'ingester-suite' },
+      registry: suiteRegistry,
+      store,
+      settlementPeriodMs: 1e12, // one batch for the whole suite
+      logger,
+      retryMinMs: 50,
+      retryMaxMs: 200,
+    });
+  const storedSeqs = async (): Promise<{ rows: number; seqs: number }> => {
+    const rows = await store.readBatch(context.ingester.currentBatch());
+    return { rows: rows.length, seqs: new Set(rows.map((r) => r.seq)).size };
+  };
+
+  describe(`ingester over ${name}`, () => {
+    beforeAll(async () => {
+      influxd = await startInfluxd();
+      context.broker = await startBroker();
+      store = await createInfluxStore({ url: influxd.url, database: 'qingliu', timeoutMs: 2000 });
+      context.ingester = await startIngester();
+      context.edge = await connectAsync(context.broker.url, { ...context.broker.edge, clientId: 'edge-a', reconnectPeriod: 200 });
+    });
+
+    afterAll(async () => {
+      await context.edge?.endAsync(true);
+      await context.ingester?.close();
+      await context.broker?.stop();
+      await influxd?.stop();
+    });
+
+    it('stores signed readings once, drops a replayed batch as duplicates, rejects a forged one', async () => {
+      const first = suiteReadings(50);
+      await context.edge.publishAsync(TOPIC_A, suitePayload(first), { qos: 1 });
+      await context.edge.publishAsync(TOPIC_A, suitePayload(first), { qos: 1 });
+      const forged = JSON.parse(suitePayload(suiteReadings(5))) as { readings: Reading[] };
+      forged.readings[0]!.value = 0;
+      await context.edge.publishAsync(TOPIC_A, JSON.stringify(forged), { qos: 1 });
+      await waitFor(() => context.ingester.stats().messages >= 3, 5000, 'three messages');
+      const stats = context.ingester.stats();
+      expect(stats.stored).toBe(50);
+      expect(stats.duplicates).toBe(50);
+      expect(stats.rejected).toEqual({ SIGNATURE_INVALID: 1 });
+      expect(await storedSeqs()).toEqual({ rows: 50, seqs: 50 });
+    });
+
+    it('holds messages unacknowledged while InfluxDB is down and stores them all once it is back', async () => {
+      const { dataDir, port } = influxd;
+      const before = context.ingester.stats().stored;
+      await influxd.stop({ keepData: true });
+      // The broker acknowledges the edge; the ingester acknowledges the broker only once stored.
+      await context.edge.publishAsync(TOPIC_A, suitePayload(suiteReadings(20)), { qos: 1 });
+      await context.edge.publishAsync(TOPIC_A, suitePayload(suiteReadings(10)), { qos: 1 });
+      await waitFor(() => context.ingester.stats().storeRetries >= 2, 5000, 'store retries');
+      expect(context.ingester.stats().stored).toBe(before);
+      influxd = await startInfluxd({ dataDir, port });
+      await waitFor(() => context.ingester.stats().stored === before + 30, 10_000, 'the held readings');
+      expect(await storedSeqs()).toEqual({ rows: 80, seqs: 80 });
+    });
+
+    it('gets what was published while it was stopped once it is back, without storing anything twice', async () => {
+      await context.ingester.close();
+      await context.edge.publishAsync(TOPIC_A, suitePayload(suiteReadings(15)), { qos: 1 });
+      context.ingester = await startIngester();
+      await waitFor(() => context.ingester.stats().stored === 15, 10_000, 'the readings queued in the broker');
+      expect(await storedSeqs()).toEqual({ rows: 95, seqs: 95 });
+    });
+
+    more?.(context);
+  });
+}
