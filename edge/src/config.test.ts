@@ -1,0 +1,132 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isQingliuError } from '@qingliu/protocol';
+import { EDGE_DEFAULTS, loadEdgeConfig, parseEdgeConfig } from './config.js';
+
+const SAMPLE = join(dirname(fileURLToPath(import.meta.url)), '..', 'edge.sample.yaml');
+
+function validConfig(): Record<string, unknown> {
+  return {
+    agentId: 'edge-1',
+    enterprise: 'ent-a',
+    mqtt: { url: 'mqtt://127.0.0.1:1883', username: 'edge-1', password: 'secret' },
+    keyDir: '/tmp/keys',
+    devices: [
+      {
+        id: 'dev-1',
+        outfall: 'out-1',
+        transport: 'tcp',
+        host: '127.0.0.1',
+        port: 5020,
+        unitId: 1,
+        points: [
+          { pollutant: 'w00000', functionCode: 4, address: 0, type: 'float32' },
+          { pollutant: 'w01001', functionCode: 3, address: 0, type: 'int16', scale: 0.01 },
+        ],
+      },
+    ],
+  };
+}
+
+function configError(input: unknown): Error & { code?: string } {
+  try {
+    parseEdgeConfig(input);
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+describe('parseEdgeConfig', () => {
+  it('fills in the defaults', () => {
+    const config = parseEdgeConfig(validConfig());
+    const device = config.devices[0]!;
+    expect(device.timeoutMs).toBe(EDGE_DEFAULTS.timeoutMs);
+    expect(device.pollIntervalMs).toBe(EDGE_DEFAULTS.pollIntervalMs);
+    expect(device.points[0]).toEqual({
+      pollutant: 'w00000',
+      functionCode: 4,
+      address: 0,
+      type: 'float32',
+      wordOrder: 'ABCD',
+      scale: 1,
+      offset: 0,
+      unit: 'm3/h',
+    });
+    expect(device.points[1]!.unit).toBe('pH');
+  });
+
+  it('names the path of a bad field and why', () => {
+    const input = validConfig();
+    (input['devices'] as { points: Record<string, unknown>[] }[])[0]!.points[1]!['type'] = 'int8';
+    const error = configError(input);
+    expect(isQingliuError(error, 'CONFIG_INVALID')).toBe(true);
+    expect(error.message).toContain('devices.0.points.1.type');
+    expect(error.message).toMatch(/int16/);
+  });
+
+  it('rejects an unknown word order, pollutant and function code with their paths', () => {
+    const input = validConfig();
+    const point = (input['devices'] as { points: Record<string, unknown>[] }[])[0]!.points[0]!;
+    Object.assign(point, { wordOrder: 'ADBC', pollutant: 'w99999', functionCode: 6 });
+    const { message } = configError(input);
+    expect(message).toContain('devices.0.points.0.wordOrder');
+    expect(message).toContain('devices.0.points.0.pollutant');
+    expect(message).toContain('devices.0.points.0.functionCode');
+  });
+
+  it('rejects unknown keys (typos) instead of ignoring them', () => {
+    const input = validConfig();
+    (input['devices'] as Record<string, unknown>[])[0]!['pollIntervalMS'] = 500;
+    expect(configError(input).message).toContain('devices.0');
+    expect(configError(input).message).toContain('pollIntervalMS');
+  });
+
+  it('rejects a missing field at its path', () => {
+    const input = validConfig();
+    delete (input['mqtt'] as Record<string, unknown>)['password'];
+    expect(configError(input).message).toContain('mqtt.password');
+  });
+
+  it('rejects duplicate device ids and a pollutant read twice by one device', () => {
+    const input = validConfig();
+    const devices = input['devices'] as Record<string, unknown>[];
+    devices.push(structuredClone(devices[0]!));
+    const points = devices[0]!['points'] as Record<string, unknown>[];
+    points[1]!['pollutant'] = 'w00000';
+    const { message } = configError(input);
+    expect(message).toContain('devices.1.id');
+    expect(message).toContain('devices.0.points.1.pollutant');
+  });
+
+  it('rejects a value that runs past the last register', () => {
+    const input = validConfig();
+    Object.assign((input['devices'] as { points: Record<string, unknown>[] }[])[0]!.points[0]!, { address: 65535 });
+    expect(configError(input).message).toContain('devices.0.points.0.address');
+  });
+});
+
+describe('loadEdgeConfig', () => {
+  it('loads the commented sample config', async () => {
+    const config = await loadEdgeConfig(SAMPLE);
+    expect(config.devices.map((d) => d.id)).toEqual(['ent-a-dw001-mon', 'ent-a-dw002-mon']);
+    expect(config.devices[1]!.points[0]!.wordOrder).toBe('CDAB');
+    expect(config.devices[1]!.timeoutMs).toBe(1000);
+  });
+
+  it('reports a bad field with the file and the path', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'qingliu-edge-config-'));
+    try {
+      const file = join(dir, 'edge.yaml');
+      await writeFile(file, 'agentId: a\nenterprise: e\nmqtt: { url: "mqtt://x:1", username: u, password: p }\nkeyDir: k\ndevices: []\n');
+      await expect(loadEdgeConfig(file)).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('devices') });
+      await writeFile(file, 'agentId: [unclosed\n');
+      await expect(loadEdgeConfig(file)).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+      await expect(loadEdgeConfig(join(dir, 'missing.yaml'))).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

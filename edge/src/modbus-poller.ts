@@ -1,0 +1,206 @@
+import ModbusSerial from 'modbus-serial';
+import { pino } from 'pino';
+import type { Logger } from 'pino';
+import { QingliuError } from '@qingliu/protocol';
+import type { PollutantCode, QualityFlag } from '@qingliu/protocol';
+import type { DeviceConfig, PointConfig } from './config.js';
+import { decodePoint } from './decode.js';
+import { planRequests } from './request-plan.js';
+import type { ReadRequest } from './request-plan.js';
+
+/** One decoded value of one poll. */
+export interface PolledSample {
+  device: string;
+  outfall: string;
+  pollutant: PollutantCode;
+  /** Scaled value, in `unit`. */
+  value: number;
+  unit: string;
+  /** Time the poll started, milliseconds since the epoch; the same for every sample of one poll. */
+  ts: number;
+  /** HJ 212 data flag. Always 'N': a poll that fails yields no samples at all. */
+  flag: QualityFlag;
+}
+
+export interface DevicePollerParameters {
+  device: DeviceConfig;
+  /** Default: silent. */
+  logger?: Logger;
+  /** Called with the samples of each successful poll (never with an empty list). */
+  onSamples: (samples: PolledSample[]) => void;
+  /** Sample time source, milliseconds since the epoch. Default Date.now. */
+  clock?: () => number;
+  /** First wait before polling a device that failed, milliseconds; doubles per failure. Default: the poll interval. */
+  reconnectMinDelayMs?: number;
+  /** Longest wait between attempts on a failing device, milliseconds. Default 10000. */
+  reconnectMaxDelayMs?: number;
+}
+
+export interface DevicePoller {
+  /** Starts polling every `pollIntervalMs` (start to start, never overlapping). */
+  start(): void;
+  /**
+   * Polls now (after any poll in flight), passes the samples to `onSamples`
+   * and returns them. Rejects with QingliuError('DEVICE_UNREACHABLE',
+   * retryable) when the device cannot be reached or does not answer.
+   */
+  pollOnce(): Promise<PolledSample[]>;
+  /** Stops polling, abandons a poll in flight and closes the connection. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_RECONNECT_MAX_DELAY_MS = 10_000;
+
+// modbus-serial is CommonJS; its typings name the client class as the default export.
+const ModbusRTU = ModbusSerial.default;
+type ModbusRTU = InstanceType<typeof ModbusRTU>;
+
+/**
+ * Polls one Modbus TCP device: reads its points in as few requests as
+ * possible, decodes them, and hands them on as samples with one timestamp per
+ * poll. When the device fails (refused, timed out, dropped) the poll yields
+ * no samples; the connection is dropped and remade on a later poll, waiting
+ * longer after each consecutive failure. Each poller owns its own connection
+ * and timer, so one device's failure never delays another's polls.
+ */
+export function createDevicePoller(params: DevicePollerParameters): DevicePoller {
+  const { device, onSamples } = params;
+  const logger = params.logger ?? pino({ enabled: false });
+  const clock = params.clock ?? Date.now;
+  const minDelay = params.reconnectMinDelayMs ?? device.pollIntervalMs;
+  const maxDelay = Math.max(minDelay, params.reconnectMaxDelayMs ?? DEFAULT_RECONNECT_MAX_DELAY_MS);
+  const plan = planRequests(device.points);
+  const where = `${device.host}:${device.port} unit ${device.unitId}`;
+
+  let client: ModbusRTU | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let started = false;
+  let closed = false;
+  let failures = 0;
+  let inFlight: Promise<unknown> = Promise.resolve();
+
+  // Settles (rejects) once, on close(), to abandon whatever is awaited then.
+  let abandon!: (reason: Error) => void;
+  const closing = new Promise<never>((_resolve, reject) => {
+    abandon = reject;
+  });
+  closing.catch(() => undefined);
+  const closedError = (): QingliuError =>
+    new QingliuError('DEVICE_UNREACHABLE', `poller of device ${device.id} is closed`, { retryable: false });
+  const unlessClosed = <T>(promise: Promise<T>): Promise<T> => Promise.race([promise, closing]);
+
+  const drop = (c: ModbusRTU | undefined): void => {
+    if (!c) return;
+    if (client === c) client = undefined;
+    c.destroy(() => undefined);
+  };
+
+  const connect = async (): Promise<ModbusRTU> => {
+    const c = new ModbusRTU();
+    c.on('error', (error: unknown) => logger.debug({ err: error }, 'modbus client error'));
+    // Set before connecting: it bounds the TCP connect as well as each request.
+    c.setTimeout(device.timeoutMs);
+    try {
+      await unlessClosed(c.connectTCP(device.host, { port: device.port }));
+    } catch (error) {
+      drop(c);
+      throw error;
+    }
+    c.setID(device.unitId);
+    c.on('close', () => {
+      if (client === c) client = undefined;
+    });
+    return c;
+  };
+
+  const read = async (c: ModbusRTU, request: ReadRequest<PointConfig>): Promise<number[]> => {
+    const answer =
+      request.functionCode === 3
+        ? c.readHoldingRegisters(request.address, request.length)
+        : c.readInputRegisters(request.address, request.length);
+    return (await unlessClosed(answer)).data;
+  };
+
+  const poll = async (): Promise<PolledSample[]> => {
+    if (closed) throw closedError();
+    const ts = clock();
+    let c: ModbusRTU | undefined;
+    try {
+      c = client ?? (client = await connect());
+      const samples: PolledSample[] = [];
+      for (const request of plan) {
+        const words = await read(c, request);
+        for (const { point, index } of request.points) {
+          const value = decodePoint(point, words.slice(index));
+          if (!Number.isFinite(value)) {
+            logger.warn({ pollutant: point.pollutant, address: point.address }, 'point decoded to a non-finite value; skipped');
+            continue;
+          }
+          samples.push({ device: device.id, outfall: device.outfall, pollutant: point.pollutant, value, unit: point.unit, ts, flag: 'N' });
+        }
+      }
+      if (failures > 0) logger.info({ failures }, `device ${device.id} at ${where} answers again`);
+      failures = 0;
+      if (samples.length > 0) onSamples(samples);
+      return samples;
+    } catch (error) {
+      if (closed) throw closedError();
+      failures += 1;
+      // A Modbus exception is an answer: the connection is fine. Anything else may leave it unusable.
+      if (!isModbusException(error)) drop(c ?? client);
+      const reason = error instanceof Error ? error.message : String(error);
+      const log = { err: error, failures, retryInMs: retryDelay() };
+      if (failures === 1) logger.warn(log, `device ${device.id} at ${where} failed: ${reason}`);
+      else logger.debug(log, `device ${device.id} at ${where} still failing: ${reason}`);
+      throw new QingliuError('DEVICE_UNREACHABLE', `device ${device.id} at ${where}: ${reason}`, {
+        retryable: true,
+        cause: error,
+      });
+    }
+  };
+
+  const retryDelay = (): number => (failures === 0 ? 0 : Math.min(maxDelay, minDelay * 2 ** Math.min(failures - 1, 30)));
+
+  const pollOnce = (): Promise<PolledSample[]> => {
+    const next = inFlight.then(poll);
+    inFlight = next.catch(() => undefined);
+    return next;
+  };
+
+  const tick = async (): Promise<void> => {
+    timer = undefined;
+    if (closed) return;
+    const startedAt = Date.now();
+    let delay: number;
+    try {
+      await pollOnce();
+      delay = device.pollIntervalMs - (Date.now() - startedAt);
+    } catch {
+      // Logged by poll(); the samples of this poll are simply missing.
+      delay = Math.max(device.pollIntervalMs - (Date.now() - startedAt), retryDelay());
+    }
+    if (!closed) timer = setTimeout(() => void tick(), Math.max(0, delay));
+  };
+
+  return {
+    start() {
+      if (started || closed) return;
+      started = true;
+      timer = setTimeout(() => void tick(), 0);
+    },
+    pollOnce,
+    async close() {
+      if (closed) return inFlight.then(() => undefined);
+      closed = true;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      abandon(closedError());
+      await inFlight;
+      drop(client);
+    },
+  };
+}
+
+function isModbusException(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && typeof (error as { modbusCode?: unknown }).modbusCode === 'number';
+}

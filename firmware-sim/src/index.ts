@@ -1,0 +1,4 @@
+export * from './outfall-model.js';
+export * from './register-map.js';
+export * from './modbus-device.js';
+export * from './plant.js';

@@ -1,0 +1,109 @@
+import type { Server } from 'node:net';
+import { ServerTCP } from 'modbus-serial';
+import type { Logger } from 'pino';
+import type { OutfallModel } from './outfall-model.js';
+import { registerImage, resolveLayout } from './register-map.js';
+import type { LayoutName, RegisterLayout } from './register-map.js';
+
+export interface ModbusDeviceParameters {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** TCP port; default 0 (any free port, reported back as `port`). */
+  port?: number;
+  /** Modbus unit id the device answers to, 1-247. */
+  unitId: number;
+  layout: LayoutName | RegisterLayout;
+  model: OutfallModel;
+  /** Time the model is read at, milliseconds since the epoch. Default Date.now. */
+  clock?: () => number;
+  logger?: Logger;
+}
+
+export interface ModbusDevice {
+  host: string;
+  port: number;
+  unitId: number;
+  layout: RegisterLayout;
+  /** Stops listening and drops every open connection. */
+  close(): Promise<void>;
+}
+
+/** Modbus exception 02: the request names a register the device does not have. */
+const ILLEGAL_DATA_ADDRESS = { modbusErrorCode: 0x02, message: 'illegal data address' };
+
+/**
+ * Starts one simulated analyzer: a Modbus TCP server whose registers hold the
+ * model's values at the moment of each read, encoded by the layout. Resolves
+ * once it is listening.
+ */
+export async function startModbusDevice(params: ModbusDeviceParameters): Promise<ModbusDevice> {
+  const host = params.host ?? '127.0.0.1';
+  const layout = resolveLayout(params.layout);
+  const clock = params.clock ?? Date.now;
+  const { model, unitId, logger } = params;
+
+  const read = (functionCode: 3 | 4, address: number, length: number): number[] => {
+    const image = registerImage(layout, functionCode, model.valuesAt(clock()));
+    const words: number[] = [];
+    for (let a = address; a < address + length; a++) {
+      const word = image.get(a);
+      if (word === undefined) throw ILLEGAL_DATA_ADDRESS;
+      words.push(word);
+    }
+    return words;
+  };
+
+  const server = new ServerTCP(
+    {
+      getHoldingRegister: (address: number) => read(3, address, 1)[0]!,
+      getInputRegister: (address: number) => read(4, address, 1)[0]!,
+      getMultipleHoldingRegisters: (address: number, length: number) => read(3, address, length),
+      getMultipleInputRegisters: (address: number, length: number) => read(4, address, length),
+    },
+    // ServerTCP reads `port || 502`, so a numeric 0 would mean 502; net.Server
+    // accepts the port as a string, and "0" asks the OS for a free one.
+    { host, port: (params.port ?? 0) === 0 ? ('0' as unknown as number) : params.port!, unitID: unitId },
+  );
+  server.on('socketError', (error: Error | null) => logger?.debug({ err: error }, 'modbus socket error'));
+  server.on('error', (error: Error | null) => logger?.warn({ err: error }, 'modbus server error'));
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: Error | null): void => {
+      server.removeListener('initialized', onReady);
+      reject(error ?? new Error('modbus server failed to start'));
+    };
+    const onReady = (): void => {
+      server.removeListener('serverError', onError);
+      resolve();
+    };
+    server.once('initialized', onReady);
+    server.once('serverError', onError);
+  });
+
+  // ServerTCP keeps its net.Server private; it is the only place the bound port is known.
+  const address = (server as unknown as { _server?: Server })._server?.address();
+  if (!address || typeof address !== 'object') {
+    await closeServer(server);
+    throw new Error('modbus server did not report its address');
+  }
+  logger?.info({ host, port: address.port, unitId, layout: layout.name }, 'modbus device listening');
+
+  let closed: Promise<void> | undefined;
+  return {
+    host,
+    port: address.port,
+    unitId,
+    layout,
+    close() {
+      closed ??= closeServer(server).then(() => logger?.info({ port: address.port }, 'modbus device stopped'));
+      return closed;
+    },
+  };
+}
+
+function closeServer(server: ServerTCP): Promise<void> {
+  return new Promise((resolve) => {
+    // The callback gets an error only when the server was not listening: closed either way.
+    server.close(() => resolve());
+  });
+}
