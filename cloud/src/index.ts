@@ -13,3 +13,7 @@ export * from './broker/broker-accounts.js';
 export * from './broker/embedded-broker.js';
 export * from './http/status-server.js';
 export * from './cloud.js';
+export * from './chain/rpc.js';
+export * from './chain/chain-errors.js';
+export * from './chain/evm-ledger.js';
+export * from './chain/deploy.js';

@@ -1,2 +1,5 @@
 export * from './free-port.js';
 export * from './server-process.js';
+export * from './influxd.js';
+export * from './mosquitto.js';
+export * from './anvil.js';
