@@ -25,7 +25,7 @@ export interface CloudStatus {
   ingest: IngestStats;
   batchesSettled: number;
   lastRoot: string | undefined;
-  /** enterprise -> pollutant -> grams left (negative: debt). */
+  /** enterprise -> pollutant -> milligrams left (negative: debt). */
   balances: Record<string, Partial<Record<PollutantCode, bigint>>>;
 }
 

@@ -15,7 +15,7 @@ import {IEmissionLedger} from "./IEmissionLedger.sol";
  * - The oracle (`ORACLE_ROLE`, the cloud ingester) settles batches, at most once per id.
  * - A balance may go negative: over-discharge is recorded as debt, never clamped.
  *
- * Amounts are grams (1 credit = 1 kg = 1000 g). See {IEmissionLedger} for ids.
+ * Amounts are milligrams (1 credit = 1 kg = 1,000,000 mg). See {IEmissionLedger} for ids.
  */
 contract EmissionLedger is IEmissionLedger, AccessControl, Pausable {
     bytes32 public constant BUREAU_ROLE = keccak256("BUREAU_ROLE");
@@ -37,11 +37,11 @@ contract EmissionLedger is IEmissionLedger, AccessControl, Pausable {
     }
 
     /// @inheritdoc IEmissionLedger
-    function allocate(bytes32 enterprise, bytes32 pollutant, uint256 grams) external onlyRole(BUREAU_ROLE) {
-        _allocations[enterprise][pollutant] += grams;
-        int256 balanceAfter = _balances[enterprise][pollutant] + SafeCast.toInt256(grams);
+    function allocate(bytes32 enterprise, bytes32 pollutant, uint256 milligrams) external onlyRole(BUREAU_ROLE) {
+        _allocations[enterprise][pollutant] += milligrams;
+        int256 balanceAfter = _balances[enterprise][pollutant] + SafeCast.toInt256(milligrams);
         _balances[enterprise][pollutant] = balanceAfter;
-        emit CreditsAllocated(enterprise, pollutant, grams, balanceAfter);
+        emit CreditsAllocated(enterprise, pollutant, milligrams, balanceAfter);
     }
 
     /// @inheritdoc IEmissionLedger
@@ -51,19 +51,19 @@ contract EmissionLedger is IEmissionLedger, AccessControl, Pausable {
         uint32 readingCount,
         bytes32[] calldata enterprises,
         bytes32[] calldata pollutants,
-        uint256[] calldata grams
+        uint256[] calldata milligrams
     ) external onlyRole(ORACLE_ROLE) whenNotPaused {
         if (_batches[batchId].settledAt != 0) revert EmissionLedgerBatchAlreadySettled(batchId);
         uint256 count = enterprises.length;
-        if (pollutants.length != count || grams.length != count) {
-            revert EmissionLedgerLoadLengthMismatch(count, pollutants.length, grams.length);
+        if (pollutants.length != count || milligrams.length != count) {
+            revert EmissionLedgerLoadLengthMismatch(count, pollutants.length, milligrams.length);
         }
 
         _batches[batchId] = Batch({root: root, readingCount: readingCount, settledAt: uint64(block.timestamp)});
         emit BatchSettled(batchId, root, readingCount);
 
         for (uint256 i = 0; i < count; ++i) {
-            _deduct(enterprises[i], pollutants[i], batchId, grams[i]);
+            _deduct(enterprises[i], pollutants[i], batchId, milligrams[i]);
         }
     }
 
@@ -92,10 +92,10 @@ contract EmissionLedger is IEmissionLedger, AccessControl, Pausable {
         return (record.root, record.readingCount, record.settledAt);
     }
 
-    function _deduct(bytes32 enterprise, bytes32 pollutant, uint64 batchId, uint256 grams) private {
-        int256 balanceAfter = _balances[enterprise][pollutant] - SafeCast.toInt256(grams);
+    function _deduct(bytes32 enterprise, bytes32 pollutant, uint64 batchId, uint256 milligrams) private {
+        int256 balanceAfter = _balances[enterprise][pollutant] - SafeCast.toInt256(milligrams);
         _balances[enterprise][pollutant] = balanceAfter;
-        emit LoadDeducted(enterprise, pollutant, batchId, grams, balanceAfter);
+        emit LoadDeducted(enterprise, pollutant, batchId, milligrams, balanceAfter);
         if (balanceAfter < 0) emit OverDischarged(enterprise, pollutant, batchId, balanceAfter);
     }
 }

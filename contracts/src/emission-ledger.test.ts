@@ -84,13 +84,13 @@ async function revertOf(call: Promise<unknown>, name: string): Promise<unknown[]
 const as = (signer: NonceManager): Contract => ledger.connect(signer) as Contract;
 const root = (): string => hexlify(randomBytes(32));
 
-async function allocate(enterprise: string, pollutant: string, grams: bigint): Promise<TransactionReceipt> {
-  return mined(as(bureau).getFunction('allocate')(enterprise, pollutant, grams));
+async function allocate(enterprise: string, pollutant: string, milligrams: bigint): Promise<TransactionReceipt> {
+  return mined(as(bureau).getFunction('allocate')(enterprise, pollutant, milligrams));
 }
 
 async function settle(
   batchId: bigint,
-  loads: [enterprise: string, pollutant: string, grams: bigint][],
+  loads: [enterprise: string, pollutant: string, milligrams: bigint][],
   signer = oracle,
   overrides: { gasLimit?: bigint } = {},
 ): Promise<TransactionReceipt> {
@@ -136,7 +136,7 @@ describe('EmissionLedger', () => {
     expect(allocated?.args.toArray()).toEqual([ACME, COD, 2_500n, 7_500n]);
   });
 
-  test('settling deducts the exact grams of each load and anchors the batch', async () => {
+  test('settling deducts the exact milligrams of each load and anchors the batch', async () => {
     await allocate(ACME, COD, 100_000n);
     await allocate(ACME, NH3N, 10_000n);
     await allocate(BETA, COD, 50_000n);

@@ -33,7 +33,7 @@ const pipeline = await startPipeline({
   workDir,
   settlementPeriodMs: periodMs,
   pollIntervalMs: pollMs,
-  allocationGrams: { w01018: 1_000n, w21003: 100n },
+  allocationMilligrams: { w01018: 1_000_000n, w21003: 100_000n }, // 1 kg COD, 0.1 kg NH3-N
   logger,
 });
 

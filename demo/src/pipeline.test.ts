@@ -14,7 +14,7 @@ import type { PollutantCode, Reading } from '@qingliu/protocol';
 import { startPipeline } from './pipeline.js';
 import type { Pipeline } from './pipeline.js';
 
-const ALLOCATION: Partial<Record<PollutantCode, bigint>> = { w01018: 10_000n, w21003: 1_000n };
+const ALLOCATION: Partial<Record<PollutantCode, bigint>> = { w01018: 1_000_000n, w21003: 100_000n };
 
 async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -35,7 +35,7 @@ describe('simulated plant to chain, end to end', () => {
       workDir,
       settlementPeriodMs: 1500,
       pollIntervalMs: 200,
-      allocationGrams: ALLOCATION,
+      allocationMilligrams: ALLOCATION,
       logger: pino({ level: 'silent' }),
       onPublished: (readings) => published.push(...readings),
     });
@@ -90,7 +90,7 @@ describe('simulated plant to chain, end to end', () => {
       for (const line of loads) {
         const id = `${line.enterprise}/${line.pollutant}`;
         expect(line.flaggedSamples).toBe(0);
-        expected.set(id, (expected.get(id) ?? 0n) + line.grams);
+        expected.set(id, (expected.get(id) ?? 0n) + line.milligrams);
       }
     }
     const enterprises = pipeline.registry.enterprises();

@@ -34,8 +34,8 @@ export interface PipelineOptions {
   settlementPeriodMs: number;
   /** Device poll interval, milliseconds. */
   pollIntervalMs: number;
-  /** Initial allocation per enterprise, grams per pollutant. */
-  allocationGrams: Partial<Record<PollutantCode, bigint>>;
+  /** Initial allocation per enterprise, milligrams per pollutant. */
+  allocationMilligrams: Partial<Record<PollutantCode, bigint>>;
   logger: Logger;
   /** Called with each group of readings the broker acknowledged from an edge agent. */
   onPublished?: (readings: readonly Reading[]) => void;
@@ -163,8 +163,8 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
 
     const bureau = await createBureauClient({ rpcUrl: anvil.rpcUrl, privateKey: bureauKey, address: ledgerAddress });
     for (const enterprise of enterprises) {
-      for (const [pollutant, grams] of Object.entries(options.allocationGrams)) {
-        await bureau.allocate(enterprise, pollutant as PollutantCode, grams);
+      for (const [pollutant, milligrams] of Object.entries(options.allocationMilligrams)) {
+        await bureau.allocate(enterprise, pollutant as PollutantCode, milligrams);
       }
     }
     await bureau.close();

@@ -8,7 +8,7 @@ export interface StatusLineInput {
   status: CloudStatus;
 }
 
-const kg = (grams: bigint): string => (Number(grams) / 1000).toFixed(3);
+const kg = (milligrams: bigint): string => (Number(milligrams) / 1e6).toFixed(3);
 
 /** One line: rate, stored, rejected, anchored batches, and each enterprise's balance in kg. */
 export function formatStatusLine({ elapsedS, readingsPerS, status }: StatusLineInput): string {
@@ -18,7 +18,7 @@ export function formatStatusLine({ elapsedS, readingsPerS, status }: StatusLineI
       ([enterprise, row]) =>
         `${enterprise} ` +
         Object.entries(row)
-          .map(([pollutant, grams]) => `${POLLUTANTS[pollutant as PollutantCode].name} ${kg(grams ?? 0n)}`)
+          .map(([pollutant, milligrams]) => `${POLLUTANTS[pollutant as PollutantCode].name} ${kg(milligrams ?? 0n)}`)
           .join(' '),
     )
     .join(' | ');

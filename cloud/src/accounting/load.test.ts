@@ -15,24 +15,24 @@ const r = (device: string, enterprise: string, pollutant: PollutantCode, value: 
 });
 
 describe('computeLoads', () => {
-  it('charges concentration x flow x interval: 50 mg/L at 360 m3/h for 10 s is 50 g', () => {
+  it('charges concentration x flow x interval: 50 mg/L at 360 m3/h for 10 s is 50 g (50,000 mg)', () => {
     const lines = computeLoads({
       readings: [r('d1', 'e1', 'w00000', 360, 0), r('d1', 'e1', 'w01018', 50, 0), r('d1', 'e1', 'w01001', 7.2, 0)],
       sampleIntervalMs: () => 10_000,
     });
     // 360 m3/h x 10 s = 1 m3; 50 mg/L x 1 m3 = 50 g. pH carries no load.
-    expect(lines).toEqual([{ enterprise: 'e1', pollutant: 'w01018', grams: 50n, samples: 1, flaggedSamples: 0 }]);
+    expect(lines).toEqual([{ enterprise: 'e1', pollutant: 'w01018', milligrams: 50_000n, samples: 1, flaggedSamples: 0 }]);
   });
 
   it('sums per enterprise across outfalls and rounds once, at the end', () => {
     const readings = [];
     for (let t = 0; t < 3; t += 1) {
-      readings.push(r('d1', 'e1', 'w00000', 3.6, t), r('d1', 'e1', 'w21003', 0.4, t)); // 0.001 m3 x 0.4 = 0.0004 g
-      readings.push(r('d2', 'e1', 'w00000', 3600, t), r('d2', 'e1', 'w21003', 0.25, t)); // 1 m3 x 0.25 = 0.25 g
+      readings.push(r('d1', 'e1', 'w00000', 3.6, t), r('d1', 'e1', 'w21003', 0.4, t)); // 0.001 m3 x 0.4 mg/L = 0.4 mg
+      readings.push(r('d2', 'e1', 'w00000', 3600, t), r('d2', 'e1', 'w21003', 0.25, t)); // 1 m3 x 0.25 mg/L = 250 mg
     }
     const [line] = computeLoads({ readings, sampleIntervalMs: () => 1000 });
-    // 3 x (0.0004 + 0.25) = 0.7512 g -> 1 g; rounding each sample would give 0.
-    expect(line).toMatchObject({ enterprise: 'e1', pollutant: 'w21003', grams: 1n, samples: 6 });
+    // 3 x (0.4 + 250) mg = 751.2 mg -> 751 mg; rounding each sample would give 750.
+    expect(line).toMatchObject({ enterprise: 'e1', pollutant: 'w21003', milligrams: 751n, samples: 6 });
   });
 
   it('counts a concentration without a normal flow beside it as flagged, not as zero load silently', () => {
@@ -48,6 +48,6 @@ describe('computeLoads', () => {
       ],
       sampleIntervalMs: () => 1000,
     });
-    expect(lines).toEqual([{ enterprise: 'e1', pollutant: 'w01018', grams: 80n, samples: 1, flaggedSamples: 3 }]);
+    expect(lines).toEqual([{ enterprise: 'e1', pollutant: 'w01018', milligrams: 80_000n, samples: 1, flaggedSamples: 3 }]);
   });
 });

@@ -64,12 +64,12 @@ export interface BureauTransaction {
 
 /** What the environmental bureau does on the ledger. */
 export interface BureauClient {
-  /** Adds `grams` to the allocation and the balance of `enterprise` for `pollutant`. */
-  allocate(enterprise: string, pollutant: PollutantCode, grams: bigint): Promise<BureauTransaction>;
+  /** Adds `milligrams` to the allocation and the balance of `enterprise` for `pollutant`. */
+  allocate(enterprise: string, pollutant: PollutantCode, milligrams: bigint): Promise<BureauTransaction>;
   /** Stops settlement until `unpause()`. */
   pause(): Promise<BureauTransaction>;
   unpause(): Promise<BureauTransaction>;
-  /** Total grams ever allocated to `enterprise` for `pollutant`. */
+  /** Total milligrams ever allocated to `enterprise` for `pollutant`. */
   allocationOf(enterprise: string, pollutant: PollutantCode): Promise<bigint>;
   close(): Promise<void>;
 }
@@ -82,14 +82,14 @@ export async function createBureauClient(params: CreateBureauClientParameters): 
   const send = (what: string, method: string, args: unknown[]): Promise<BureauTransaction> =>
     sendAndWait(rpc, what, contract.interface, () => contract.getFunction(method)(...args) as Promise<{ hash: string }>);
   return {
-    allocate(enterprise, pollutant, grams) {
-      if (grams < 0n) {
-        return Promise.reject(new QingliuError('SCHEMA_INVALID', `cannot allocate negative grams (${grams})`));
+    allocate(enterprise, pollutant, milligrams) {
+      if (milligrams < 0n) {
+        return Promise.reject(new QingliuError('SCHEMA_INVALID', `cannot allocate negative milligrams (${milligrams})`));
       }
-      return send(`allocate ${grams} g of ${pollutant} to ${enterprise}`, 'allocate', [
+      return send(`allocate ${milligrams} g of ${pollutant} to ${enterprise}`, 'allocate', [
         enterpriseKey(enterprise),
         pollutantKey(pollutant),
-        grams,
+        milligrams,
       ]);
     },
     pause: () => send('pause settlement', 'pause', []),

@@ -70,8 +70,8 @@ describe('createEvmLedger', () => {
   test('settles a batch once: the resubmission reports alreadySettled and charges nothing', async () => {
     await bureau.allocate('ent-once', 'w01018', 50_000n);
     const batch = settlement([
-      { enterprise: 'ent-once', pollutant: 'w01018', grams: 12_000n },
-      { enterprise: 'ent-once', pollutant: 'w21003', grams: 300n },
+      { enterprise: 'ent-once', pollutant: 'w01018', milligrams: 12_000n },
+      { enterprise: 'ent-once', pollutant: 'w21003', milligrams: 300n },
     ]);
 
     const first = await ledger.settle(batch);
@@ -87,21 +87,21 @@ describe('createEvmLedger', () => {
 
   test('two concurrent settlements of one batch charge it once', async () => {
     await bureau.allocate('ent-race', 'w01018', 1_000n);
-    const batch = settlement([{ enterprise: 'ent-race', pollutant: 'w01018', grams: 400n }]);
+    const batch = settlement([{ enterprise: 'ent-race', pollutant: 'w01018', milligrams: 400n }]);
 
     const receipts = await Promise.all([ledger.settle(batch), ledger.settle(batch)]);
 
     expect(receipts.map((r) => r.alreadySettled).sort()).toEqual([false, true]);
     expect(await ledger.balanceOf('ent-race', 'w01018')).toBe(600n);
     // The oracle's nonces are still in step: the next batch goes through.
-    const next = await ledger.settle(settlement([{ enterprise: 'ent-race', pollutant: 'w01018', grams: 100n }]));
+    const next = await ledger.settle(settlement([{ enterprise: 'ent-race', pollutant: 'w01018', milligrams: 100n }]));
     expect(next.alreadySettled).toBe(false);
     expect(await ledger.balanceOf('ent-race', 'w01018')).toBe(500n);
   });
 
   test('a batch another oracle settled while ours was pending is reported alreadySettled, not charged twice', async () => {
     await bureau.allocate('ent-pending', 'w01018', 1_000n);
-    const batch = settlement([{ enterprise: 'ent-pending', pollutant: 'w01018', grams: 300n }]);
+    const batch = settlement([{ enterprise: 'ent-pending', pollutant: 'w01018', milligrams: 300n }]);
     // A second adapter for the same oracle key, as after a restart or on a second ingester.
     const other = await createEvmLedger({ rpcUrl: anvil.rpcUrl, privateKey: anvil.accounts[2]!, address });
     await anvilRpc('evm_setAutomine', [false]);
@@ -144,8 +144,8 @@ describe('createEvmLedger', () => {
     await bureau.allocate('ent-bal', 'w21001', 3_000n);
     await ledger.settle(
       settlement([
-        { enterprise: 'ent-bal', pollutant: 'w21011', grams: 2_500n },
-        { enterprise: 'ent-bal', pollutant: 'w21001', grams: 1n },
+        { enterprise: 'ent-bal', pollutant: 'w21011', milligrams: 2_500n },
+        { enterprise: 'ent-bal', pollutant: 'w21001', milligrams: 1n },
       ]),
     );
     expect(await ledger.balanceOf('ent-bal', 'w21011')).toBe(-500n);
@@ -154,7 +154,7 @@ describe('createEvmLedger', () => {
   });
 
   test('a malformed settlement is rejected before anything is sent', async () => {
-    const batch = settlement([{ enterprise: 'ent-bad', pollutant: 'w01018', grams: -1n }]);
+    const batch = settlement([{ enterprise: 'ent-bad', pollutant: 'w01018', milligrams: -1n }]);
     const error = await rejection(ledger.settle(batch));
     expect(error).toMatchObject({ code: 'SCHEMA_INVALID', retryable: false });
     expect(await ledger.anchoredBatch(batch.batchId)).toBeUndefined();
@@ -163,7 +163,7 @@ describe('createEvmLedger', () => {
   test('a key without ORACLE_ROLE is refused: CHAIN_REVERTED, not retryable, naming the custom error', async () => {
     const stranger = await createEvmLedger({ rpcUrl: anvil.rpcUrl, privateKey: anvil.accounts[3]!, address });
     try {
-      const batch = settlement([{ enterprise: 'ent-x', pollutant: 'w01018', grams: 1n }]);
+      const batch = settlement([{ enterprise: 'ent-x', pollutant: 'w01018', milligrams: 1n }]);
       const error = await rejection(stranger.settle(batch));
       expect(error).toMatchObject({ code: 'CHAIN_REVERTED', retryable: false });
       expect(error.details).toMatch(/^AccessControlUnauthorizedAccount\(/);
@@ -175,7 +175,7 @@ describe('createEvmLedger', () => {
 
   test('while the bureau has paused settlement, settle rejects as retryable, and succeeds after unpausing', async () => {
     await bureau.pause();
-    const batch = settlement([{ enterprise: 'ent-pause', pollutant: 'w01018', grams: 5n }]);
+    const batch = settlement([{ enterprise: 'ent-pause', pollutant: 'w01018', milligrams: 5n }]);
     try {
       const error = await rejection(ledger.settle(batch));
       expect(error).toMatchObject({ code: 'CHAIN_REVERTED', retryable: true, details: 'EnforcedPause()' });
@@ -198,7 +198,7 @@ describe('createEvmLedger', () => {
     await anvil.stop();
     const started = Date.now();
     const error = await rejection(
-      ledger.settle(settlement([{ enterprise: 'ent-down', pollutant: 'w01018', grams: 1n }])),
+      ledger.settle(settlement([{ enterprise: 'ent-down', pollutant: 'w01018', milligrams: 1n }])),
     );
     expect(error).toMatchObject({ code: 'CHAIN_UNAVAILABLE', retryable: true });
     expect(Date.now() - started).toBeLessThan(5_000);

@@ -96,7 +96,7 @@ export async function createEvmLedger(params: CreateEvmLedgerParameters): Promis
           readingCount,
           loads.map((load) => enterpriseKey(load.enterprise)),
           loads.map((load) => pollutantKey(load.pollutant)),
-          loads.map((load) => load.grams),
+          loads.map((load) => load.milligrams),
         );
         txHash = (tx as { hash: string }).hash;
       } catch (error) {
@@ -153,7 +153,7 @@ function checkSettlement(settlement: Settlement): void {
     problems.push(`readingCount ${readingCount} is not a uint32`);
   }
   loads.forEach((load, i) => {
-    if (load.grams < 0n) problems.push(`loads[${i}].grams is negative (${load.grams})`);
+    if (load.milligrams < 0n) problems.push(`loads[${i}].milligrams is negative (${load.milligrams})`);
     if (load.enterprise.length === 0) problems.push(`loads[${i}].enterprise is empty`);
   });
   if (problems.length > 0) {

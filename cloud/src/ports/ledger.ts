@@ -5,12 +5,12 @@ import type { PollutantCode } from '@qingliu/protocol';
  * adapter talks to a local EVM node; FISCO BCOS (web3 RPC) or Besu slot in
  * behind the same interface by configuration.
  *
- * Amounts are integer grams of pollutant (1 credit = 1 kg = 1000 g).
+ * Amounts are integer milligrams of pollutant (1 credit = 1 kg = 1,000,000 mg).
  */
 export interface EnterpriseLoad {
   enterprise: string;
   pollutant: PollutantCode;
-  grams: bigint;
+  milligrams: bigint;
 }
 
 export interface Settlement {
@@ -40,7 +40,7 @@ export interface AnchoredBatch {
 export interface Ledger {
   /** Charges each load and anchors the root, exactly once per batch id. */
   settle(settlement: Settlement): Promise<SettlementReceipt>;
-  /** Credits left in grams; negative when the enterprise is in debt. */
+  /** Credits left in milligrams; negative when the enterprise is in debt. */
   balanceOf(enterprise: string, pollutant: PollutantCode): Promise<bigint>;
   anchoredBatch(batchId: bigint): Promise<AnchoredBatch | undefined>;
   close(): Promise<void>;

@@ -79,7 +79,7 @@ export function createSettler(params: SettlerParameters): Settler {
       batchId: BigInt(batch),
       root,
       readingCount: readings.length,
-      loads: loads.map(({ enterprise, pollutant, grams }) => ({ enterprise, pollutant, grams })),
+      loads: loads.map(({ enterprise, pollutant, milligrams }) => ({ enterprise, pollutant, milligrams })),
     });
     return { batch, root, readingCount: readings.length, loads, receipt };
   }
