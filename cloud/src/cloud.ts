@@ -16,7 +16,7 @@ export interface CloudParameters {
   mqtt: { url: string; username?: string; password?: string; clientId: string; sharedGroup?: string };
   /** Settlement period, milliseconds (seconds in the demo, hours or a day in service). */
   settlementPeriodMs: number;
-  /** Pollutants whose balances `status()` reports. */
+  /** Pollutants under permit: charged at settlement, and reported by `status()`. */
   pollutants: readonly PollutantCode[];
   logger: Logger;
 }
@@ -62,6 +62,7 @@ export async function startCloud(params: CloudParameters): Promise<Cloud> {
     firstBatch,
     currentBatch: ingester.currentBatch,
     writesSettled: ingester.writesSettled,
+    chargedPollutants: params.pollutants,
     tickMs: Math.min(1000, Math.max(100, Math.floor(params.settlementPeriodMs / 4))),
   });
 

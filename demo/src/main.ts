@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { POLLUTANTS } from '@qingliu/protocol';
 import { CHARGED_POLLUTANTS, startPipeline } from './pipeline.js';
-import { formatStatusLine } from './status-line.js';
+import { formatSettlementLine, formatStatusLine } from './status-line.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -58,11 +58,15 @@ console.log(
 console.log('Allocation per enterprise (small, so it moves): COD 1 kg, NH3-N 0.1 kg; below zero is debt. Ctrl-C stops everything.');
 console.log('');
 
+const tty = process.stdout.isTTY;
+let stopping = false;
+pipeline.cloud.settler.onSettled((settled) => {
+  process.stdout.write(`${tty ? '\r\x1b[2K' : ''}${formatSettlementLine(settled, periodMs)}\n`);
+});
+
 const started = Date.now();
 let lastPolled = 0;
 let lastAt = started;
-let stopping = false;
-const tty = process.stdout.isTTY;
 const timer = setInterval(() => {
   void (async () => {
     const now = Date.now();

@@ -81,12 +81,15 @@ describe('simulated plant to chain, end to end', () => {
 
   it("leaves each enterprise's balance at its allocation minus the load computed from the stored readings", async () => {
     const expected = new Map<string, bigint>();
-    for (const { batch } of pipeline.cloud.settler.settled()) {
+    const settled = pipeline.cloud.settler.settled();
+    for (const { batch } of settled) {
       const readings = await pipeline.store.readBatch(batch);
       const loads = computeLoads({
         readings,
         sampleIntervalMs: (device) => pipeline.registry.get(device)!.sampleIntervalMs,
       });
+      const charged = settled.find((b) => b.batch === batch)!.loads;
+      expect(charged.map((l) => l.pollutant).every((p) => p in ALLOCATION)).toBe(true);
       for (const line of loads) {
         const id = `${line.enterprise}/${line.pollutant}`;
         expect(line.flaggedSamples).toBe(0);

@@ -24,7 +24,7 @@ import type { PollutantCode, Reading } from '@qingliu/protocol';
 import { startAnvil, startInfluxd } from '@qingliu/testkit';
 import type { AnvilServer, InfluxdServer } from '@qingliu/testkit';
 
-/** Pollutants charged against credits in the demo. */
+/** Pollutants under permit in the demo: COD and NH3-N, the two water pollutants under national total-load control. */
 export const CHARGED_POLLUTANTS: readonly PollutantCode[] = ['w01018', 'w21003'];
 
 export interface PipelineOptions {

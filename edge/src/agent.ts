@@ -113,7 +113,7 @@ export async function startEdgeAgent(params: EdgeAgentParameters): Promise<EdgeA
     }),
   );
   for (const poller of pollers) poller.start();
-  logger.info({ agent: config.agentId, devices: config.devices.length }, 'edge agent started');
+  logger.info({ devices: config.devices.length }, 'edge agent started');
 
   return {
     publicKeys: new Map([...keys].map(([device, { publicKeyHex }]) => [device, publicKeyHex])),

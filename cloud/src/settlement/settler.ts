@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { buildReadingTree } from '@qingliu/protocol';
+import type { PollutantCode } from '@qingliu/protocol';
 import type { Ledger, SettlementReceipt } from '../ports/ledger.js';
 import type { ReadingStore } from '../ports/reading-store.js';
 import { computeLoads } from '../accounting/load.js';
@@ -27,6 +28,8 @@ export interface SettlerParameters {
   currentBatch: () => number;
   /** Resolves when every write of `batch` and earlier batches is done. */
   writesSettled: (batch: number) => Promise<void>;
+  /** Pollutants charged against credits; the loads of others are computed but not charged. */
+  chargedPollutants: readonly PollutantCode[];
   /** How often to look for closed batches, milliseconds. */
   tickMs: number;
 }
@@ -73,7 +76,7 @@ export function createSettler(params: SettlerParameters): Settler {
     const loads = computeLoads({
       readings,
       sampleIntervalMs: (device) => registry.get(device)?.sampleIntervalMs ?? 0,
-    });
+    }).filter((line) => params.chargedPollutants.includes(line.pollutant));
     const { root } = buildReadingTree(readings);
     const receipt = await ledger.settle({
       batchId: BigInt(batch),
