@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { POLLUTANTS, POLLUTANT_CODES, QingliuError, idSchema } from '@qingliu/protocol';
-import { REGISTER_TYPES, REGISTER_WIDTH, WORD_ORDERS } from './decode.js';
+import { REGISTER_TYPES, REGISTER_WIDTH, WORD_ORDERS } from '@qingliu/protocol';
 
 /** Defaults of the edge config; the comments give the units. */
 export const EDGE_DEFAULTS = {

@@ -1,5 +1,6 @@
-import { decodePoint, decodeRaw, REGISTER_TYPES, WORD_ORDERS } from './decode.js';
-import type { RegisterType, WordOrder } from './decode.js';
+import { REGISTER_TYPES, WORD_ORDERS } from '@qingliu/protocol';
+import type { RegisterType, WordOrder } from '@qingliu/protocol';
+import { decodePoint, decodeRaw } from './decode.js';
 
 /**
  * Golden registers: one value per type whose bytes all differ, written out in

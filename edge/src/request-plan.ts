@@ -1,5 +1,5 @@
-import { REGISTER_WIDTH } from './decode.js';
-import type { RegisterType } from './decode.js';
+import { REGISTER_WIDTH } from '@qingliu/protocol';
+import type { RegisterType } from '@qingliu/protocol';
 
 /** The most registers one Modbus read (FC 3 or 4) may return. */
 export const MAX_READ_REGISTERS = 125;

@@ -1,4 +1,5 @@
-import { LAYOUTS, LAYOUT_NAMES, REGISTER_WIDTH, describePoints, encodePoint, registerImage } from './register-map.js';
+import { REGISTER_WIDTH } from '@qingliu/protocol';
+import { LAYOUTS, LAYOUT_NAMES, describePoints, encodePoint, registerImage } from './register-map.js';
 import type { RegisterPoint } from './register-map.js';
 
 const float32 = (wordOrder: RegisterPoint['wordOrder']): RegisterPoint => ({

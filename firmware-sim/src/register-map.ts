@@ -1,15 +1,5 @@
-import { POLLUTANTS } from '@qingliu/protocol';
-import type { PollutantCode } from '@qingliu/protocol';
-
-/**
- * Byte order of a multi-register value, naming the bytes of the big-endian
- * value A (most significant) to D: ABCD big-endian, CDAB words swapped,
- * BADC bytes swapped within each word, DCBA both (little-endian). For 64-bit
- * values the word swap reverses all four words. 16-bit values only see the
- * byte swap.
- */
-export type WordOrder = 'ABCD' | 'CDAB' | 'BADC' | 'DCBA';
-export type RegisterType = 'int16' | 'uint16' | 'int32' | 'uint32' | 'float32' | 'float64';
+import { POLLUTANTS, REGISTER_WIDTH } from '@qingliu/protocol';
+import type { PollutantCode, RegisterType, WordOrder } from '@qingliu/protocol';
 
 /**
  * One value a device exposes, in exactly the shape of a point in the edge
@@ -34,14 +24,6 @@ export interface RegisterLayout {
   points: readonly RegisterPoint[];
 }
 
-export const REGISTER_WIDTH: Readonly<Record<RegisterType, number>> = {
-  int16: 1,
-  uint16: 1,
-  int32: 2,
-  uint32: 2,
-  float32: 2,
-  float64: 4,
-};
 
 function point(
   pollutant: PollutantCode,

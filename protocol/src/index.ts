@@ -5,3 +5,4 @@ export * from './reading.js';
 export * from './topics.js';
 export * from './signing.js';
 export * from './merkle.js';
+export * from './modbus-registers.js';
