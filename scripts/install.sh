@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Qingliu needs on Debian 12 with Node 20, then builds it.
 # Safe to run again: it installs only what is missing.
-#   Debian packages: influxdb (InfluxDB 1.x server), influxdb-client (the `influx` CLI), mosquitto
+#   Debian packages: influxdb (InfluxDB 1.x server), influxdb-client (the `influx` CLI), mosquitto,
+#                    python3-pymodbus, socat, mbpoll (independent Modbus peers for the edge tests)
 #   npm packages:    from package-lock.json (npm ci), only when the lock file changed
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,9 @@ missing=()
 have influxd || missing+=(influxdb)
 have influx || missing+=(influxdb-client)
 have mosquitto || missing+=(mosquitto)
+have socat || missing+=(socat)
+have mbpoll || missing+=(mbpoll)
+/usr/bin/python3 -c 'import pymodbus' >/dev/null 2>&1 || missing+=(python3-pymodbus)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=''
   [ "$(id -u)" -eq 0 ] || sudo='sudo'

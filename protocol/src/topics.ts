@@ -8,6 +8,23 @@ export function readingsTopic(enterprise: string, device: string): string {
 /** The subscription that receives every device's readings. */
 export const ALL_READINGS_TOPIC = `${TOPIC_ROOT}/+/+/readings`;
 
+/**
+ * An edge agent's status (retained): which of its devices answer. The agent's
+ * MQTT last will publishes `online: false` here when it drops off.
+ */
+export function agentStatusTopic(enterprise: string, agentId: string): string {
+  return `${TOPIC_ROOT}/${enterprise}/${agentId}/status`;
+}
+
+/** The subscription that receives every agent's status. */
+export const ALL_STATUS_TOPIC = `${TOPIC_ROOT}/+/+/status`;
+
+export function parseAgentStatusTopic(topic: string): { enterprise: string; agentId: string } | undefined {
+  const parts = topic.split('/');
+  if (parts.length !== 5 || `${parts[0]}/${parts[1]}` !== TOPIC_ROOT || parts[4] !== 'status') return undefined;
+  return { enterprise: parts[2]!, agentId: parts[3]! };
+}
+
 export interface ReadingsTopic {
   enterprise: string;
   device: string;

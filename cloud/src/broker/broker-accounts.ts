@@ -1,12 +1,13 @@
-import { ALL_READINGS_TOPIC, parseReadingsTopic } from '@qingliu/protocol';
+import { ALL_READINGS_TOPIC, ALL_STATUS_TOPIC, parseAgentStatusTopic, parseReadingsTopic } from '@qingliu/protocol';
 import type { DeviceRegistry } from '../registry/device-registry.js';
 
 /**
  * Who may connect to the broker and what each may do:
  * - `edge`: an enterprise's edge agent; publishes only readings of devices
- *   enrolled for its enterprise, subscribes to nothing.
- * - `ingester` and `bureau`: subscribe to readings (also as a shared
- *   subscription); publish nothing.
+ *   enrolled for its enterprise and status under its enterprise; subscribes
+ *   to nothing.
+ * - `ingester` and `bureau`: subscribe to readings and status (also as a
+ *   shared subscription); publish nothing.
  */
 export type BrokerRole = 'edge' | 'ingester' | 'bureau';
 
@@ -21,6 +22,8 @@ export interface BrokerAccount {
 
 export function mayPublish(account: BrokerAccount, topic: string, registry: DeviceRegistry): boolean {
   if (account.role !== 'edge') return false;
+  const status = parseAgentStatusTopic(topic);
+  if (status) return status.enterprise === account.enterprise;
   const route = parseReadingsTopic(topic);
   if (!route || route.enterprise !== account.enterprise) return false;
   return registry.get(route.device)?.enterprise === account.enterprise;
@@ -29,5 +32,10 @@ export function mayPublish(account: BrokerAccount, topic: string, registry: Devi
 export function maySubscribe(account: BrokerAccount, topic: string): boolean {
   if (account.role === 'edge') return false;
   const plain = topic.startsWith('$share/') ? topic.split('/').slice(2).join('/') : topic;
-  return plain === ALL_READINGS_TOPIC || parseReadingsTopic(plain) !== undefined;
+  return (
+    plain === ALL_READINGS_TOPIC ||
+    plain === ALL_STATUS_TOPIC ||
+    parseReadingsTopic(plain) !== undefined ||
+    parseAgentStatusTopic(plain) !== undefined
+  );
 }
