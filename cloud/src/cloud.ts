@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { PollutantCode } from '@qingliu/protocol';
 import { createIngester } from './ingest/ingester.js';
-import type { Ingester } from './ingest/ingester.js';
+import type { Ingester, IngesterParameters } from './ingest/ingester.js';
+import type { DeadLetterStore } from './ports/dead-letter-store.js';
 import type { IngestStats } from './ingest/ingest-stats.js';
 import type { Ledger } from './ports/ledger.js';
 import type { ReadingStore } from './ports/reading-store.js';
@@ -12,8 +13,11 @@ import type { Settler } from './settlement/settler.js';
 export interface CloudParameters {
   registry: DeviceRegistry;
   store: ReadingStore;
-  ledger: Ledger;
-  mqtt: { url: string; username?: string; password?: string; clientId: string; sharedGroup?: string };
+  /** Leave out to ingest without settling (the settler runs in one process only). */
+  ledger?: Ledger;
+  deadLetters?: DeadLetterStore;
+  maxPayloadBytes?: number;
+  mqtt: IngesterParameters['mqtt'];
   /** Settlement period, milliseconds (seconds in the demo, hours or a day in service). */
   settlementPeriodMs: number;
   /** Pollutants under permit: charged at settlement, and reported by `status()`. */
@@ -31,7 +35,8 @@ export interface CloudStatus {
 
 export interface Cloud {
   ingester: Ingester;
-  settler: Settler;
+  /** Undefined when this process does not settle. */
+  settler: Settler | undefined;
   status(): Promise<CloudStatus>;
   /**
    * Stops taking messages; then, unless told not to, waits for the open
@@ -47,36 +52,41 @@ export async function startCloud(params: CloudParameters): Promise<Cloud> {
     mqtt: params.mqtt,
     registry,
     store,
+    ...(params.deadLetters ? { deadLetters: params.deadLetters } : {}),
+    ...(params.maxPayloadBytes ? { maxPayloadBytes: params.maxPayloadBytes } : {}),
     settlementPeriodMs: params.settlementPeriodMs,
     logger: logger.child({ stage: 'ingest' }),
   });
-  const firstBatch = ingester.currentBatch();
-  const backlog = await findUnsettledBatches(store, ledger, firstBatch);
-  if (backlog.length > 0) logger.info({ backlog }, 'settling batches left open by an earlier run');
-  const settler = createSettler({
-    store,
-    ledger,
-    registry,
-    logger: logger.child({ stage: 'settle' }),
-    backlog,
-    firstBatch,
-    currentBatch: ingester.currentBatch,
-    writesSettled: ingester.writesSettled,
-    chargedPollutants: params.pollutants,
-    tickMs: Math.min(1000, Math.max(100, Math.floor(params.settlementPeriodMs / 4))),
-  });
+  let settler: Settler | undefined;
+  if (ledger) {
+    const firstBatch = ingester.currentBatch();
+    const backlog = await findUnsettledBatches(store, ledger, firstBatch);
+    if (backlog.length > 0) logger.info({ backlog }, 'settling batches left open by an earlier run');
+    settler = createSettler({
+      store,
+      ledger,
+      registry,
+      logger: logger.child({ stage: 'settle' }),
+      backlog,
+      firstBatch,
+      currentBatch: ingester.currentBatch,
+      writesSettled: ingester.writesSettled,
+      chargedPollutants: params.pollutants,
+      tickMs: Math.min(1000, Math.max(100, Math.floor(params.settlementPeriodMs / 4))),
+    });
+  }
 
   return {
     ingester,
     settler,
     async status() {
       const balances: CloudStatus['balances'] = {};
-      for (const enterprise of registry.enterprises()) {
+      for (const enterprise of ledger ? registry.enterprises() : []) {
         const row: Partial<Record<PollutantCode, bigint>> = {};
-        for (const pollutant of params.pollutants) row[pollutant] = await ledger.balanceOf(enterprise, pollutant);
+        for (const pollutant of params.pollutants) row[pollutant] = await ledger!.balanceOf(enterprise, pollutant);
         balances[enterprise] = row;
       }
-      const settled = settler.settled();
+      const settled = settler?.settled() ?? [];
       return {
         ingest: ingester.stats(),
         batchesSettled: settled.length,
@@ -86,13 +96,14 @@ export async function startCloud(params: CloudParameters): Promise<Cloud> {
     },
     async close(options = {}) {
       await ingester.close();
-      if (options.settleOpenBatch ?? true) {
+      await params.deadLetters?.flush();
+      if (settler && (options.settleOpenBatch ?? true)) {
         const open = ingester.currentBatch();
         const endsInMs = (open + 1) * params.settlementPeriodMs - Date.now();
         if (endsInMs > 0) await new Promise((resolve) => setTimeout(resolve, endsInMs + 1));
         await settler.settleDue();
       }
-      await settler.close();
+      await settler?.close();
     },
   };
 }

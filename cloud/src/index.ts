@@ -17,3 +17,5 @@ export * from './chain/rpc.js';
 export * from './chain/chain-errors.js';
 export * from './chain/evm-ledger.js';
 export * from './chain/deploy.js';
+export * from './ports/dead-letter-store.js';
+export * from './dead-letter/file-dead-letter-store.js';

@@ -17,7 +17,7 @@ export interface BrokerAccount {
   passwordHash: string;
   role: BrokerRole;
   /** Required for `edge`. */
-  enterprise?: string;
+  enterprise?: string | undefined;
 }
 
 export function mayPublish(account: BrokerAccount, topic: string, registry: DeviceRegistry): boolean {

@@ -5,7 +5,7 @@ export interface IngestStats {
   messages: number;
   /** Readings written to the store. */
   stored: number;
-  /** Readings dropped because the same (device, seq) was already stored. */
+  /** Readings dropped because the same (device, seq) was already stored (a message of only such readings is also counted in `rejected.DUPLICATE`). */
   duplicates: number;
   /** Rejected messages by reason. */
   rejected: Partial<Record<QingliuErrorCode, number>>;

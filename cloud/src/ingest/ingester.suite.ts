@@ -113,7 +113,7 @@ export function describeIngestOverBroker(
       const stats = context.ingester.stats();
       expect(stats.stored).toBe(50);
       expect(stats.duplicates).toBe(50);
-      expect(stats.rejected).toEqual({ SIGNATURE_INVALID: 1 });
+      expect(stats.rejected).toEqual({ SIGNATURE_INVALID: 1, DUPLICATE: 1 });
       expect(await storedSeqs()).toEqual({ rows: 50, seqs: 50 });
     });
 

@@ -2,7 +2,9 @@ import { connect } from 'mqtt';
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { ALL_READINGS_TOPIC, QingliuError, isQingliuError } from '@qingliu/protocol';
-import type { Reading } from '@qingliu/protocol';
+import type { QingliuErrorCode, Reading } from '@qingliu/protocol';
+import { deadLetterOf } from '../dead-letter/file-dead-letter-store.js';
+import type { DeadLetterStore } from '../ports/dead-letter-store.js';
 import type { ReadingStore } from '../ports/reading-store.js';
 import type { DeviceRegistry } from '../registry/device-registry.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, verifyBatchMessage } from './batch-verifier.js';
@@ -19,9 +21,13 @@ export interface IngesterParameters {
     clientId: string;
     /** Subscribe as `$share/<group>/...` so several ingesters split the load. */
     sharedGroup?: string;
+    /** CA certificate(s) for mqtts:// brokers, PEM. */
+    ca?: string | Buffer;
   };
   registry: DeviceRegistry;
   store: ReadingStore;
+  /** Where refused messages are kept, with their reason. */
+  deadLetters?: DeadLetterStore;
   /** Length of a settlement period, milliseconds. Readings are assigned to the period they arrive in. */
   settlementPeriodMs: number;
   logger: Logger;
@@ -91,6 +97,13 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
     }
   }
 
+  function refuse(code: QingliuErrorCode, reason: string, topic: string, payload: Buffer): true {
+    stats.rejected[code] = (stats.rejected[code] ?? 0) + 1;
+    logger.warn({ code, topic, reason }, 'batch rejected');
+    params.deadLetters?.put(deadLetterOf(code, reason, topic, payload, now()));
+    return true; // acknowledged: a bad message never becomes good by redelivery
+  }
+
   async function handle(topic: string, payload: Buffer): Promise<boolean> {
     stats.messages += 1;
     let readings: Reading[];
@@ -98,13 +111,14 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
       readings = verifyBatchMessage(topic, payload, registry, maxPayloadBytes).readings;
     } catch (error) {
       if (!isQingliuError(error)) throw error;
-      stats.rejected[error.code] = (stats.rejected[error.code] ?? 0) + 1;
-      logger.warn({ code: error.code, topic, reason: error.shortMessage }, 'batch rejected');
-      return true; // acknowledged: a bad message never becomes good by redelivery
+      return refuse(error.code, error.shortMessage, topic, payload);
     }
     const fresh = guard.fresh(readings);
     stats.duplicates += readings.length - fresh.length;
-    if (fresh.length === 0) return true;
+    if (fresh.length === 0) {
+      const first = readings[0]!;
+      return refuse('DUPLICATE', `all ${readings.length} readings of ${first.device} (seq ${first.seq}..) are stored already`, topic, payload);
+    }
     const batch = currentBatch();
     pending.set(batch, (pending.get(batch) ?? 0) + 1);
     try {
@@ -129,6 +143,7 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
     reconnectPeriod: 1000,
     ...(params.mqtt.username === undefined ? {} : { username: params.mqtt.username }),
     ...(params.mqtt.password === undefined ? {} : { password: params.mqtt.password }),
+    ...(params.mqtt.ca === undefined ? {} : { ca: params.mqtt.ca }),
   });
   // mqtt.js sends the PUBACK when this callback is called: only after the store has the readings.
   client.handleMessage = (packet, callback) => {

@@ -1,0 +1,96 @@
+import { readFile } from 'node:fs/promises';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { POLLUTANT_CODES, QingliuError, idSchema } from '@qingliu/protocol';
+
+/** Defaults of the cloud's config; comments give the units. */
+export const CLOUD_DEFAULTS = {
+  /** Settlement period, milliseconds (one hour). */
+  settlementPeriodMs: 3_600_000,
+  /** InfluxDB request timeout, milliseconds. */
+  influxTimeoutMs: 10_000,
+  /** Largest MQTT payload parsed, bytes (1 MiB). */
+  maxPayloadBytes: 1024 * 1024,
+  /** HTTP API listen address and port (0: any free port). */
+  httpHost: '127.0.0.1',
+  httpPort: 8080,
+} as const;
+
+const accountSchema = z.strictObject({
+  username: z.string().min(1),
+  /** From `hashPassword()`: `scrypt$<salt>$<hash>`. */
+  passwordHash: z.string().startsWith('scrypt$'),
+  role: z.enum(['edge', 'ingester', 'bureau']),
+  enterprise: idSchema.optional(),
+});
+
+export const cloudConfigSchema = z.strictObject({
+  /** Run aedes in this process; leave out to use an external broker by `mqtt.url`. */
+  embeddedBroker: z
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535),
+      accounts: z.array(accountSchema).min(1),
+    })
+    .optional(),
+  mqtt: z.strictObject({
+    /** mqtt://, mqtts:// (TLS); with an embedded broker, its own URL is used when this is left out. */
+    url: z.string().regex(/^mqtts?:\/\//, 'expected mqtt:// or mqtts://').optional(),
+    username: z.string().optional(),
+    /** Prefer `passwordEnv` (the name of an environment variable holding it). */
+    password: z.string().optional(),
+    passwordEnv: z.string().optional(),
+    clientId: idSchema,
+    /** Shared-subscription group: several ingesters split the messages (Mosquitto, EMQX). */
+    sharedGroup: idSchema.optional(),
+    /** PEM file of the CA that signed the broker's certificate (mqtts://). */
+    caFile: z.string().optional(),
+  }),
+  influx: z.strictObject({
+    url: z.string().url(),
+    database: z.string().min(1).default('qingliu'),
+    timeoutMs: z.number().int().positive().default(CLOUD_DEFAULTS.influxTimeoutMs),
+  }),
+  /** Enrolment file: `{"devices": [{device, enterprise, outfall, publicKey, sampleIntervalMs}]}`. */
+  registryFile: z.string(),
+  deadLetterDir: z.string(),
+  maxPayloadBytes: z.number().int().positive().default(CLOUD_DEFAULTS.maxPayloadBytes),
+  /** Leave out to ingest without settling (several ingesters, one settler). */
+  settlement: z
+    .strictObject({
+      periodMs: z.number().int().positive().default(CLOUD_DEFAULTS.settlementPeriodMs),
+      pollutants: z.array(z.enum(POLLUTANT_CODES)).min(1),
+      rpcUrl: z.string().url(),
+      /** Name of the environment variable holding the oracle's private key. */
+      oracleKeyEnv: z.string(),
+      ledgerAddress: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 20-byte hex address'),
+    })
+    .optional(),
+  http: z
+    .strictObject({
+      host: z.string().default(CLOUD_DEFAULTS.httpHost),
+      port: z.number().int().min(0).max(65535).default(CLOUD_DEFAULTS.httpPort),
+    })
+    .default({ host: CLOUD_DEFAULTS.httpHost, port: CLOUD_DEFAULTS.httpPort }),
+});
+
+export type CloudConfig = z.output<typeof cloudConfigSchema>;
+
+export function parseCloudConfig(input: unknown, source = 'cloud config'): CloudConfig {
+  const result = cloudConfigSchema.safeParse(input);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new QingliuError('CONFIG_INVALID', `invalid ${source}: ${lines[0]}`, { details: lines.join('\n') });
+  }
+  return result.data;
+}
+
+export async function loadCloudConfig(path: string): Promise<CloudConfig> {
+  let input: unknown;
+  try {
+    input = parse(await readFile(path, 'utf8'));
+  } catch (cause) {
+    throw new QingliuError('CONFIG_INVALID', `cannot read ${path}`, { cause, details: String(cause) });
+  }
+  return parseCloudConfig(input, path);
+}

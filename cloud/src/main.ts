@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+/**
+ * The cloud ingester as a process.
+ *
+ *   node cloud/dist/main.js --config cloud.yaml
+ *
+ * Wires the adapters named in the config (broker, InfluxDB, dead letters,
+ * optionally the chain) into the pipeline; SIGINT/SIGTERM stop taking
+ * messages, flush, settle the open period (when this process settles) and exit.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { isQingliuError } from '@qingliu/protocol';
+import type { PollutantCode } from '@qingliu/protocol';
+import { createEmbeddedBroker } from './broker/embedded-broker.js';
+import { createEvmLedger } from './chain/evm-ledger.js';
+import { startCloud } from './cloud.js';
+import { loadCloudConfig } from './config.js';
+import { createFileDeadLetterStore } from './dead-letter/file-dead-letter-store.js';
+import { startStatusServer } from './http/status-server.js';
+import { DeviceRegistry } from './registry/device-registry.js';
+import { createInfluxStore } from './store/influx-store.js';
+
+const { values } = parseArgs({ options: { config: { type: 'string', short: 'c', default: 'cloud.yaml' } } });
+const logger = pino({ name: 'qingliu-cloud', redact: ['password', '*.password', 'privateKey'] });
+
+async function main(): Promise<void> {
+  const config = await loadCloudConfig(values.config);
+  const registry = await DeviceRegistry.load(config.registryFile);
+  const closers: (() => Promise<void>)[] = [];
+
+  let mqttUrl = config.mqtt.url;
+  if (config.embeddedBroker) {
+    const broker = await createEmbeddedBroker({
+      host: config.embeddedBroker.host,
+      port: config.embeddedBroker.port,
+      accounts: config.embeddedBroker.accounts,
+      registry,
+      logger: logger.child({ stage: 'broker' }),
+    });
+    closers.push(() => broker.close());
+    mqttUrl ??= broker.url;
+  }
+  if (!mqttUrl) throw new Error('mqtt.url is required without an embedded broker');
+  const password = config.mqtt.passwordEnv ? process.env[config.mqtt.passwordEnv] : config.mqtt.password;
+
+  const store = await createInfluxStore(config.influx);
+  const deadLetters = await createFileDeadLetterStore(config.deadLetterDir);
+  closers.push(() => deadLetters.close());
+  let ledger;
+  if (config.settlement) {
+    const key = process.env[config.settlement.oracleKeyEnv];
+    if (!key) throw new Error(`settlement.oracleKeyEnv: environment variable ${config.settlement.oracleKeyEnv} is not set`);
+    ledger = await createEvmLedger({
+      rpcUrl: config.settlement.rpcUrl,
+      privateKey: key,
+      address: config.settlement.ledgerAddress,
+      logger: logger.child({ stage: 'chain' }),
+    });
+    closers.push(() => ledger!.close());
+  }
+  const cloud = await startCloud({
+    registry,
+    store,
+    ...(ledger ? { ledger } : {}),
+    deadLetters,
+    maxPayloadBytes: config.maxPayloadBytes,
+    mqtt: {
+      url: mqttUrl,
+      clientId: config.mqtt.clientId,
+      ...(config.mqtt.username === undefined ? {} : { username: config.mqtt.username }),
+      ...(password === undefined ? {} : { password }),
+      ...(config.mqtt.sharedGroup === undefined ? {} : { sharedGroup: config.mqtt.sharedGroup }),
+      ...(config.mqtt.caFile === undefined ? {} : { ca: await readFile(config.mqtt.caFile) }),
+    },
+    settlementPeriodMs: config.settlement?.periodMs ?? 3_600_000,
+    pollutants: (config.settlement?.pollutants ?? []) as PollutantCode[],
+    logger,
+  });
+  const http = await startStatusServer({ host: config.http.host, port: config.http.port, status: () => cloud.status() });
+  logger.info({ mqtt: mqttUrl, influx: config.influx.url, http: http.url, settles: Boolean(ledger) }, 'cloud started');
+  // One line on stdout for whoever started this process (tests, supervisors).
+  console.log(JSON.stringify({ ready: true, http: http.url, mqtt: mqttUrl }));
+
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    await http.close();
+    await cloud.close();
+    for (const close of closers.reverse()) await close();
+    logger.flush();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(`qingliu-cloud: ${isQingliuError(error) ? error.message : error instanceof Error ? error.stack : String(error)}`);
+  process.exit(1);
+});
