@@ -63,11 +63,11 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
   const retryMinMs = params.retryMinMs ?? 100;
   const retryMaxMs = params.retryMaxMs ?? 5000;
   const stats = emptyIngestStats();
-  const guard = new SequenceGuard(await store.highestSequences());
+  let closing = false;
+  const guard = new SequenceGuard(await withRetry('read the dedupe state', () => store.highestSequences()));
   const pending = new Map<number, number>();
   const waiters: { batch: number; resolve: () => void }[] = [];
   const listeners: ((readings: readonly Reading[], batch: number) => void)[] = [];
-  let closing = false;
 
   const currentBatch = (): number => Math.floor(now() / settlementPeriodMs);
   const hasPendingUpTo = (batch: number): boolean => [...pending.keys()].some((b) => b <= batch);
@@ -81,19 +81,29 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
     }
   };
 
-  async function storeWithRetry(readings: Reading[], batch: number): Promise<boolean> {
+  /** Retries a store call with backoff until it succeeds, or returns undefined once closing. */
+  async function withRetry<T>(what: string, call: () => Promise<T>): Promise<T> {
     let delay = retryMinMs;
     for (;;) {
       try {
-        await store.write(readings.map((r) => ({ ...r, batch })));
-        return true;
+        return await call();
       } catch (error) {
-        if (closing) return false;
+        if (closing) throw error;
         stats.storeRetries += 1;
-        logger.warn({ err: error, retryInMs: delay }, 'store write failed; holding the message unacknowledged');
+        logger.warn({ err: error, retryInMs: delay }, `could not ${what}; retrying`);
         await new Promise((resolve) => setTimeout(resolve, delay));
         delay = Math.min(delay * 2, retryMaxMs);
       }
+    }
+  }
+
+  async function storeWithRetry(readings: Reading[], batch: number): Promise<boolean> {
+    try {
+      // Until this resolves, the message stays unacknowledged: the broker keeps it.
+      await withRetry('store readings', () => store.write(readings.map((r) => ({ ...r, batch }))));
+      return true;
+    } catch {
+      return false; // closing
     }
   }
 

@@ -50,15 +50,22 @@ export async function createInfluxStore(params: InfluxStoreParameters): Promise<
       cause,
       details: cause instanceof Error ? cause.message : String(cause),
     });
-  try {
-    await influx.createDatabase(params.database);
-  } catch (cause) {
-    throw unavailable('create database', cause);
-  }
+  // The database is made on first use, so the store can be created while InfluxDB is down.
+  let created = false;
+  const ensureDatabase = async (): Promise<void> => {
+    if (created) return;
+    try {
+      await influx.createDatabase(params.database);
+      created = true;
+    } catch (cause) {
+      throw unavailable('create database', cause);
+    }
+  };
 
   return {
     async write(readings) {
       if (readings.length === 0) return;
+      await ensureDatabase();
       const points: IPoint[] = readings.map((r) => ({
         measurement: READING_MEASUREMENT,
         tags: { enterprise: r.enterprise, outfall: r.outfall, device: r.device, pollutant: r.pollutant },
@@ -73,6 +80,7 @@ export async function createInfluxStore(params: InfluxStoreParameters): Promise<
     },
 
     async readBatch(batch) {
+      await ensureDatabase();
       let rows: Record<string, unknown>[];
       try {
         rows = await influx.query(
@@ -86,6 +94,7 @@ export async function createInfluxStore(params: InfluxStoreParameters): Promise<
     },
 
     async batches() {
+      await ensureDatabase();
       let rows: Record<string, unknown>[];
       try {
         rows = await influx.query(`SELECT DISTINCT(batch) AS batch FROM ${READING_MEASUREMENT}`);
@@ -96,6 +105,7 @@ export async function createInfluxStore(params: InfluxStoreParameters): Promise<
     },
 
     async highestSequences() {
+      await ensureDatabase();
       let rows: Record<string, unknown>[];
       try {
         rows = await influx.query(`SELECT MAX(seq) AS seq FROM ${READING_MEASUREMENT} GROUP BY device`);
