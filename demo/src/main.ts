@@ -60,7 +60,7 @@ console.log('');
 
 const tty = process.stdout.isTTY;
 let stopping = false;
-pipeline.cloud.settler.onSettled((settled) => {
+pipeline.settler.onSettled((settled) => {
   process.stdout.write(`${tty ? '\r\x1b[2K' : ''}${formatSettlementLine(settled, periodMs)}\n`);
 });
 
@@ -89,7 +89,7 @@ async function shutdown(reason: string): Promise<void> {
   process.stdout.write(tty ? '\n' : '');
   console.log(`${reason}: draining the edge outboxes, settling the open period, stopping every server...`);
   await pipeline.stop();
-  const settled = pipeline.cloud.settler.settled();
+  const settled = pipeline.settler.settled();
   const readings = settled.reduce((sum, batch) => sum + batch.readingCount, 0);
   console.log(`Stopped. ${settled.length} batches settled on chain, ${readings} readings anchored.`);
   process.exit(0);

@@ -39,7 +39,7 @@ describe('simulated plant to chain, end to end', () => {
       logger: pino({ level: 'silent' }),
       onPublished: (readings) => published.push(...readings),
     });
-    await waitFor(() => pipeline.cloud.settler.settled().length >= 3, 30_000, 'three settled periods');
+    await waitFor(() => pipeline.settler.settled().length >= 3, 30_000, 'three settled periods');
     await pipeline.quiesce();
   }, 60_000);
 
@@ -49,7 +49,7 @@ describe('simulated plant to chain, end to end', () => {
   });
 
   async function storedRows(): Promise<StoredReading[]> {
-    const batches = pipeline.cloud.settler.settled().map((b) => b.batch);
+    const batches = pipeline.settler.settled().map((b) => b.batch);
     const rows: StoredReading[] = [];
     for (let b = Math.min(...batches) - 1; b <= Math.max(...batches) + 1; b += 1) {
       rows.push(...(await pipeline.store.readBatch(b)));
@@ -73,7 +73,7 @@ describe('simulated plant to chain, end to end', () => {
   });
 
   it('settles every stored reading in exactly one batch', async () => {
-    const settled = pipeline.cloud.settler.settled();
+    const settled = pipeline.settler.settled();
     const anchored = settled.reduce((sum, b) => sum + b.readingCount, 0);
     expect(anchored).toBe(published.length);
     expect(new Set(settled.map((b) => b.batch)).size).toBe(settled.length);
@@ -81,7 +81,7 @@ describe('simulated plant to chain, end to end', () => {
 
   it("leaves each enterprise's balance at its allocation minus the load computed from the stored readings", async () => {
     const expected = new Map<string, bigint>();
-    const settled = pipeline.cloud.settler.settled();
+    const settled = pipeline.settler.settled();
     for (const { batch } of settled) {
       const readings = await pipeline.store.readBatch(batch);
       const loads = computeLoads({
@@ -108,7 +108,7 @@ describe('simulated plant to chain, end to end', () => {
   });
 
   it("anchors, for each batch, the Merkle root recomputed from InfluxDB's rows", async () => {
-    for (const { batch, readingCount } of pipeline.cloud.settler.settled()) {
+    for (const { batch, readingCount } of pipeline.settler.settled()) {
       const rows = await pipeline.store.readBatch(batch);
       const onChain = await pipeline.ledger.anchoredBatch(BigInt(batch));
       expect(onChain).toBeDefined();

@@ -15,7 +15,7 @@ import {
   startCloud,
   startStatusServer,
 } from '@qingliu/cloud';
-import type { BrokerAccount, Cloud, EmbeddedBroker, Ledger, ReadingStore, StatusServer } from '@qingliu/cloud';
+import type { BrokerAccount, Cloud, EmbeddedBroker, Ledger, ReadingStore, Settler, StatusServer } from '@qingliu/cloud';
 import { loadDeviceKeys, parseEdgeConfig, startEdgeAgent } from '@qingliu/edge';
 import type { EdgeAgent, EdgeConfig } from '@qingliu/edge';
 import { defaultPlant, startPlant } from '@qingliu/firmware-sim';
@@ -50,6 +50,7 @@ export interface Pipeline {
   ledger: Ledger;
   ledgerAddress: string;
   cloud: Cloud;
+  settler: Settler;
   agents: EdgeAgent[];
   edgeConfigs: EdgeConfig[];
   registry: DeviceRegistry;
@@ -240,6 +241,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       ledger,
       ledgerAddress,
       cloud,
+      settler: cloud.settler!, // a ledger was given, so the cloud settles
       agents,
       edgeConfigs,
       registry,

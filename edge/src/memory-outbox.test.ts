@@ -1,4 +1,4 @@
 import { createMemoryOutbox } from './memory-outbox.js';
 import { describeOutboxContract } from './outbox.contract.js';
 
-describeOutboxContract('memory outbox', async () => createMemoryOutbox());
+describeOutboxContract('memory outbox', { create: async (options = {}) => createMemoryOutbox(options) });

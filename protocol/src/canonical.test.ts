@@ -1,4 +1,4 @@
-import { canonicalJson } from './canonical.js';
+import { canonicalJson, canonicalReadingJson } from './canonical.js';
 
 describe('canonicalJson', () => {
   it('sorts keys and writes no whitespace, whatever the insertion order', () => {
@@ -18,5 +18,31 @@ describe('canonicalJson', () => {
     expect(() => canonicalJson(Number.NaN)).toThrow(/non-finite/);
     expect(() => canonicalJson({ a: Infinity })).toThrow(/non-finite/);
     expect(() => canonicalJson(10n)).toThrow(/unsupported/);
+  });
+});
+
+describe('canonicalReadingJson', () => {
+  it('gives exactly the bytes canonicalJson gives, for awkward values too', () => {
+    const values = [0, -0, 7, 48.73, 0.30000000000000004, 1e21, 1e-7, -123.456, Number.MAX_SAFE_INTEGER];
+    const strings = ['ent-a', 'a"b', 'back\\slash', '\u2028', 'é', ''];
+    for (const [i, value] of values.entries()) {
+      const reading = {
+        enterprise: strings[i % strings.length]!,
+        outfall: strings[(i + 1) % strings.length]!,
+        device: strings[(i + 2) % strings.length]!,
+        pollutant: 'w01018',
+        value,
+        unit: strings[(i + 3) % strings.length]!,
+        ts: 1_790_000_000_000 + i,
+        seq: i * 1_000_003,
+        flag: 'N',
+      };
+      expect(canonicalReadingJson(reading)).toBe(canonicalJson(reading));
+    }
+  });
+
+  it('refuses a non-finite value', () => {
+    const reading = { enterprise: 'e', outfall: 'o', device: 'd', pollutant: 'w01018', value: Infinity, unit: 'mg/L', ts: 1, seq: 1, flag: 'N' };
+    expect(() => canonicalReadingJson(reading)).toThrow(/non-finite/);
   });
 });

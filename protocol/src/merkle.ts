@@ -1,5 +1,5 @@
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
-import { canonicalJson } from './canonical.js';
+import { canonicalReadingJson } from './canonical.js';
 import type { Reading } from './reading.js';
 
 /** The ABI types of a leaf: one string, the reading's canonical JSON. */
@@ -9,8 +9,7 @@ export const EMPTY_ROOT = `0x${'00'.repeat(32)}`;
 
 /** The fields of a reading that its leaf covers, in a fixed set. */
 export function readingLeafValue(reading: Reading): [string] {
-  const { enterprise, outfall, device, pollutant, value, unit, ts, seq, flag } = reading;
-  return [canonicalJson({ enterprise, outfall, device, pollutant, value, unit, ts, seq, flag })];
+  return [canonicalReadingJson(reading)];
 }
 
 /** keccak256(keccak256(abi.encode(string canonicalJson))), as StandardMerkleTree. */

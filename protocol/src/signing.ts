@@ -1,12 +1,18 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { canonicalJson } from './canonical.js';
+import { canonicalJson, canonicalReadingJson } from './canonical.js';
 import type { SignedBatch, UnsignedBatch } from './reading.js';
 
-/** The bytes a batch signature covers: canonical JSON of the batch without `sig`. */
+/**
+ * The bytes a batch signature covers: canonical JSON of the batch without
+ * `sig`. Written field by field (the fields are fixed by the schema), which
+ * gives the same bytes as `canonicalJson` several times faster; a test holds
+ * the two equal.
+ */
 export function batchSigningBytes(batch: UnsignedBatch): Buffer {
   const { v, enterprise, device, readings } = batch;
-  return Buffer.from(canonicalJson({ v, enterprise, device, readings }), 'utf8');
+  const body = readings.map(canonicalReadingJson).join(',');
+  return Buffer.from(`{"device":${JSON.stringify(device)},"enterprise":${JSON.stringify(enterprise)},"readings":[${body}],"v":${canonicalJson(v)}}`, 'utf8');
 }
 
 export interface DeviceKeyPair {

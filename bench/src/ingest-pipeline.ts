@@ -1,0 +1,121 @@
+/**
+ * End-to-end ingest rate, from MQTT publish (QoS 1, signed batches) to rows
+ * in InfluxDB, against the raw ceiling measured in the same run: the same
+ * readings as line protocol posted straight to InfluxDB's /write with the same
+ * batch size, one writer. Real parts: Debian's influxd and mosquitto, the
+ * ingester as its own process (node cloud/dist/main.js).
+ *
+ *   node bench/dist/ingest-pipeline.js [--readings 200000] [--batch 500]
+ *
+ * Last line: {"pipeline_rps":...,"raw_rps":...,"ratio":...}
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { connectAsync } from 'mqtt';
+import { stringify } from 'yaml';
+import { BATCH_VERSION, generateDeviceKeyPair, readingsTopic, signBatch } from '@qingliu/protocol';
+import type { Reading } from '@qingliu/protocol';
+import { startInfluxd, startMosquitto } from '@qingliu/testkit';
+
+const { values } = parseArgs({ options: { readings: { type: 'string', default: '200000' }, batch: { type: 'string', default: '500' } } });
+const total = Number(values.readings);
+const batchSize = Number(values.batch);
+const devices = 8;
+const main = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'cloud', 'dist', 'main.js');
+
+const dir = await mkdtemp(join(tmpdir(), 'qingliu-bench-'));
+const influxd = await startInfluxd();
+const mosquitto = await startMosquitto();
+const keys = Array.from({ length: devices }, () => generateDeviceKeyPair());
+const ids = keys.map((_, i) => `dev-${i}`);
+
+async function query(db: string, q: string): Promise<unknown> {
+  const response = await fetch(`${influxd.url}/query?db=${db}&q=${encodeURIComponent(q)}`, { method: 'POST' });
+  return response.json();
+}
+async function count(db: string, measurement: string): Promise<number> {
+  const result = (await query(db, `SELECT count(value) FROM ${measurement}`)) as { results: { series?: { values: [string, number][] }[] }[] };
+  return result.results[0]?.series?.[0]?.values[0]?.[1] ?? 0;
+}
+
+// The same readings for both runs.
+const t0 = Date.UTC(2026, 10, 24);
+const batches: { device: number; readings: Reading[] }[] = [];
+for (let n = 0, seq = 0; n < total; seq += 1) {
+  for (let d = 0; d < devices && n < total; d += 1) {
+    const size = Math.min(batchSize, total - n);
+    const readings: Reading[] = Array.from({ length: size }, (_, i) => ({
+      enterprise: 'ent-a', outfall: `out-${d}`, device: ids[d]!, pollutant: 'w01018', value: 20 + ((seq * batchSize + i) % 977) / 13,
+      unit: 'mg/L', ts: t0 + (seq * batchSize + i) * 1000, seq: seq * batchSize + i, flag: 'N',
+    }));
+    batches.push({ device: d, readings });
+    n += size;
+  }
+}
+
+// Raw ceiling: line protocol, same batch size, one writer.
+await query('raw', 'CREATE DATABASE raw');
+const lines = batches.map(({ readings }) =>
+  readings.map((r) => `reading,device=${r.device},enterprise=${r.enterprise},outfall=${r.outfall},pollutant=${r.pollutant} flag="N",seq=${r.seq}i,unit="mg/L",value=${r.value},batch=1i ${r.ts}`).join('\n'),
+);
+let started = performance.now();
+for (const body of lines) {
+  const response = await fetch(`${influxd.url}/write?db=raw&precision=ms`, { method: 'POST', body });
+  if (response.status !== 204) throw new Error(`raw write failed: ${response.status} ${await response.text()}`);
+}
+const rawSeconds = (performance.now() - started) / 1000;
+if ((await count('raw', 'reading')) !== total) throw new Error('raw run lost points');
+
+// Pipeline: signed batches over MQTT into the ingester process.
+const payloads = batches.map(({ device, readings }) =>
+  JSON.stringify(signBatch({ v: BATCH_VERSION, enterprise: 'ent-a', device: ids[device]!, readings }, keys[device]!.privateKeyPem)),
+);
+await writeFile(join(dir, 'enrolment.json'), JSON.stringify({ devices: keys.map((k, d) => ({ device: ids[d], enterprise: 'ent-a', outfall: `out-${d}`, publicKey: k.publicKeyHex, sampleIntervalMs: 1000 })) }));
+await writeFile(join(dir, 'cloud.yaml'), stringify({
+  mqtt: { url: mosquitto.url, clientId: 'ingester-bench' },
+  influx: { url: influxd.url, database: 'qingliu' },
+  registryFile: join(dir, 'enrolment.json'),
+  deadLetterDir: join(dir, 'dead'),
+  maxPayloadBytes: 16 * 1024 * 1024,
+  http: { port: 0 },
+}));
+const ingester = spawn(process.execPath, [main, '--config', join(dir, 'cloud.yaml')], { stdio: ['ignore', 'pipe', 'ignore'] });
+const statusUrl = await new Promise<string>((resolve, reject) => {
+  ingester.stdout!.on('data', (chunk: Buffer) => {
+    const line = chunk.toString().split('\n').find((l) => l.includes('"ready":true'));
+    if (line) resolve(`${(JSON.parse(line) as { http: string }).http}/status`);
+  });
+  ingester.once('exit', (code) => reject(new Error(`ingester exited ${code}`)));
+});
+const publisher = await connectAsync(mosquitto.url, { clientId: 'bench-publisher' });
+started = performance.now();
+const window = 64;
+for (let i = 0; i < payloads.length; i += window) {
+  await Promise.all(payloads.slice(i, i + window).map((p, j) => publisher.publishAsync(readingsTopic('ent-a', ids[batches[i + j]!.device]!), p, { qos: 1 })));
+}
+// Watch the ingester's own count (cheap), then check InfluxDB's.
+const deadline = performance.now() + 600_000;
+for (;;) {
+  const status = (await (await fetch(statusUrl)).json()) as { ingest: { stored: number } };
+  if (status.ingest.stored >= total || performance.now() > deadline) break;
+  await new Promise((resolve) => setTimeout(resolve, 10));
+}
+const pipelineSeconds = (performance.now() - started) / 1000;
+const stored = await count('qingliu', 'reading');
+
+await publisher.endAsync();
+ingester.kill('SIGTERM');
+await new Promise((resolve) => ingester.once('exit', resolve));
+await mosquitto.stop();
+await influxd.stop();
+await rm(dir, { recursive: true, force: true });
+
+if (stored !== total) throw new Error(`pipeline stored ${stored} of ${total}`);
+const pipelineRps = total / pipelineSeconds;
+const rawRps = total / rawSeconds;
+console.log(`readings ${total}, batch ${batchSize}, devices ${devices}; raw ${rawSeconds.toFixed(2)} s, pipeline ${pipelineSeconds.toFixed(2)} s`);
+console.log(JSON.stringify({ pipeline_rps: Math.round(pipelineRps), raw_rps: Math.round(rawRps), ratio: Number((pipelineRps / rawRps).toFixed(3)) }));
