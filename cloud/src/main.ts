@@ -18,7 +18,7 @@ import { createEvmLedger } from './chain/evm-ledger.js';
 import { startCloud } from './cloud.js';
 import { loadCloudConfig } from './config.js';
 import { createFileDeadLetterStore } from './dead-letter/file-dead-letter-store.js';
-import { startStatusServer } from './http/status-server.js';
+import { startApiServer } from './http/api-server.js';
 import { DeviceRegistry } from './registry/device-registry.js';
 import { createInfluxStore } from './store/influx-store.js';
 
@@ -78,7 +78,15 @@ async function main(): Promise<void> {
     pollutants: (config.settlement?.pollutants ?? []) as PollutantCode[],
     logger,
   });
-  const http = await startStatusServer({ host: config.http.host, port: config.http.port, status: () => cloud.status() });
+  const http = await startApiServer({
+    host: config.http.host,
+    port: config.http.port,
+    store,
+    registry,
+    metrics: { ingest: () => cloud.ingester.stats(), batchesSettled: () => cloud.settler?.settled().length ?? 0 },
+    status: () => cloud.status(),
+    logger,
+  });
   logger.info({ mqtt: mqttUrl, influx: config.influx.url, http: http.url, settles: Boolean(ledger) }, 'cloud started');
   // One line on stdout for whoever started this process (tests, supervisors).
   console.log(JSON.stringify({ ready: true, http: http.url, mqtt: mqttUrl }));

@@ -286,35 +286,46 @@ contract EmissionLedger is IEmissionLedger, AccessControl, Pausable {
         if (usage.count < RATE_WINDOW) usage.count += 1;
 
         (uint256 windowMilligrams, uint256 windowSeconds) = _window(usage);
-        uint256 left = _secondsToDepletion(balance, windowMilligrams, windowSeconds);
-        uint8 warned = usage.warned;
-        uint8 before = warned;
+        _warn(usage, enterprise, pollutant, batchId, balance, _secondsToDepletion(balance, windowMilligrams, windowSeconds));
+    }
 
-        if (left <= _warningHorizon) {
+    /// @dev Emits each {TopUpWarning} newly due: once per crossing, as recorded in `usage.warned`.
+    function _warn(
+        Usage storage usage,
+        bytes32 enterprise,
+        bytes32 pollutant,
+        uint64 batchId,
+        int256 balance,
+        uint256 secondsLeft
+    ) private {
+        uint8 before = usage.warned;
+        uint8 warned = before;
+        if (secondsLeft <= _warningHorizon) {
             if (warned & _WARNED_HORIZON == 0) {
                 warned |= _WARNED_HORIZON;
-                emit TopUpWarning(enterprise, pollutant, batchId, TopUpReason.DepletionWithinHorizon, balance, left);
+                emit TopUpWarning(enterprise, pollutant, batchId, TopUpReason.DepletionWithinHorizon, balance, secondsLeft);
             }
         } else {
             warned &= ~_WARNED_HORIZON; // back outside the horizon: warn again on the next approach
         }
 
-        // Thresholds: only the deepest one newly crossed is emitted; the shallower ones count as warned.
-        uint256 base = usage.base;
-        uint8 level;
-        TopUpReason reason;
-        if (balance <= 0) {
-            (level, reason) = (_WARNED_DEPLETED | _WARNED_10 | _WARNED_20, TopUpReason.Depleted);
-        } else if (uint256(balance) * 100 <= base * 10) {
-            (level, reason) = (_WARNED_10 | _WARNED_20, TopUpReason.Below10Percent);
-        } else if (uint256(balance) * 100 <= base * 20) {
-            (level, reason) = (_WARNED_20, TopUpReason.Below20Percent);
-        }
+        (uint8 level, TopUpReason reason) = _threshold(balance, usage.base);
         if (level & ~warned != 0) {
             warned |= level;
-            emit TopUpWarning(enterprise, pollutant, batchId, reason, balance, left);
+            emit TopUpWarning(enterprise, pollutant, batchId, reason, balance, secondsLeft);
         }
         if (warned != before) usage.warned = warned;
+    }
+
+    /**
+     * @dev The deepest threshold `balance` is at, as warning bits (the shallower ones included:
+     * only the deepest newly crossed threshold is emitted) and the reason to emit.
+     */
+    function _threshold(int256 balance, uint256 base) private pure returns (uint8 level, TopUpReason reason) {
+        if (balance <= 0) return (_WARNED_DEPLETED | _WARNED_10 | _WARNED_20, TopUpReason.Depleted);
+        if (uint256(balance) * 100 <= base * 10) return (_WARNED_10 | _WARNED_20, TopUpReason.Below10Percent);
+        if (uint256(balance) * 100 <= base * 20) return (_WARNED_20, TopUpReason.Below20Percent);
+        return (0, TopUpReason.Below20Percent);
     }
 
     /// @dev Milligrams consumed and seconds elapsed between the oldest and newest point of the window.

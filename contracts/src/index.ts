@@ -37,6 +37,37 @@ export const EMISSION_LEDGER_ABI: readonly JsonFragment[] = emissionLedger.abi;
 /** Creation bytecode of EmissionLedger; constructor(address bureau, address oracle). */
 export const EMISSION_LEDGER_BYTECODE: string = emissionLedger.bytecode;
 
+const enterpriseRegistry = loadArtifact('EnterpriseRegistry');
+
+/** ABI of EnterpriseRegistry (enterprises, outfalls, enrolled device keys). */
+export const ENTERPRISE_REGISTRY_ABI: readonly JsonFragment[] = enterpriseRegistry.abi;
+
+/** Creation bytecode of EnterpriseRegistry; constructor(address bureau). */
+export const ENTERPRISE_REGISTRY_BYTECODE: string = enterpriseRegistry.bytecode;
+
+const blacklist = loadArtifact('Blacklist');
+
+/** ABI of Blacklist (listing and delisting with reason code and evidence hash). */
+export const BLACKLIST_ABI: readonly JsonFragment[] = blacklist.abi;
+
+/** Creation bytecode of Blacklist; constructor(address bureau). */
+export const BLACKLIST_BYTECODE: string = blacklist.bytecode;
+
+/** Reason codes of the blacklist (IBlacklist.sol); other non-zero codes are allowed. */
+export const BLACKLIST_REASONS = {
+  overDischarge: 1,
+  illegalDischarge: 2,
+  tradeViolation: 3,
+  dataTampering: 4,
+  rectified: 100,
+  appealUpheld: 101,
+  listedInError: 102,
+} as const;
+
+/** The reasons of EmissionLedger's TopUpWarning event, by their enum value. */
+export const TOP_UP_REASONS = ['DepletionWithinHorizon', 'Below20Percent', 'Below10Percent', 'Depleted'] as const;
+export type TopUpReason = (typeof TOP_UP_REASONS)[number];
+
 /** On-chain id of an enterprise: keccak256 of its UTF-8 id. */
 export function enterpriseKey(id: string): string {
   if (id.length === 0) throw new TypeError('enterprise id is empty');
@@ -47,4 +78,34 @@ export function enterpriseKey(id: string): string {
 export function pollutantKey(code: string): string {
   if (code.length === 0) throw new TypeError('pollutant code is empty');
   return encodeBytes32String(code);
+}
+
+/** On-chain id of a region, outfall or device: keccak256 of its UTF-8 id, like an enterprise. */
+export function idKey(id: string): string {
+  if (id.length === 0) throw new TypeError('id is empty');
+  return keccak256(toUtf8Bytes(id));
+}
+
+/** On-chain id of a region (e.g. "cn-330100"): keccak256 of its UTF-8 id. */
+export const regionKey = idKey;
+
+/**
+ * The largest-remainder split that EmissionLedger.allocateCap applies, in TypeScript:
+ * floor(cap * w_i / sum w), then one unit each to the largest remainders, ties in list order.
+ * The shares sum to `cap` exactly.
+ */
+export function largestRemainderSplit(cap: bigint, weights: readonly bigint[]): bigint[] {
+  const total = weights.reduce((sum, w) => sum + w, 0n);
+  if (total <= 0n) throw new RangeError('weights sum to zero');
+  if (weights.some((w) => w < 0n) || cap < 0n) throw new RangeError('negative cap or weight');
+  const shares = weights.map((w) => (cap * w) / total);
+  const remainders = weights.map((w) => (cap * w) % total);
+  let left = cap - shares.reduce((sum, s) => sum + s, 0n);
+  for (; left > 0n; left--) {
+    let best = 0;
+    for (let i = 1; i < remainders.length; i++) if (remainders[i]! > remainders[best]!) best = i;
+    shares[best]! += 1n;
+    remainders[best] = 0n;
+  }
+  return shares;
 }

@@ -13,9 +13,9 @@ import {
   deployEmissionLedger,
   hashPassword,
   startCloud,
-  startStatusServer,
+  startApiServer,
 } from '@qingliu/cloud';
-import type { BrokerAccount, Cloud, EmbeddedBroker, Ledger, ReadingStore, Settler, StatusServer } from '@qingliu/cloud';
+import type { BrokerAccount, Cloud, EmbeddedBroker, Ledger, ReadingStore, Settler, ApiServer } from '@qingliu/cloud';
 import { loadDeviceKeys, parseEdgeConfig, startEdgeAgent } from '@qingliu/edge';
 import type { EdgeAgent, EdgeConfig } from '@qingliu/edge';
 import { defaultPlant, startPlant } from '@qingliu/firmware-sim';
@@ -54,7 +54,7 @@ export interface Pipeline {
   agents: EdgeAgent[];
   edgeConfigs: EdgeConfig[];
   registry: DeviceRegistry;
-  status: StatusServer;
+  status: ApiServer;
   database: string;
   /**
    * Stops the flow of readings: the agents stop polling and drain their
@@ -212,7 +212,13 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       }
       await cloud.close();
     });
-    const status = await startStatusServer({ status: () => cloud.status() });
+    const status = await startApiServer({
+      store,
+      registry,
+      metrics: { ingest: () => cloud.ingester.stats(), batchesSettled: () => cloud.settler?.settled().length ?? 0 },
+      status: () => cloud.status(),
+      logger: logger.child({ stage: 'api' }),
+    });
     stops.push(() => status.close());
 
     for (const config of edgeConfigs) {

@@ -1,8 +1,34 @@
-import type { Reading } from '@qingliu/protocol';
+import type { PollutantCode, Reading } from '@qingliu/protocol';
 
 /** A reading as stored, with the settlement batch it was assigned on arrival. */
 export interface StoredReading extends Reading {
   batch: number;
+}
+
+/** Which readings to read: a time range (ms since the epoch, `from` inclusive, `to` exclusive) and optional filters. */
+export interface ReadingQuery {
+  enterprise?: string | undefined;
+  outfall?: string | undefined;
+  device?: string | undefined;
+  pollutant?: PollutantCode | undefined;
+  fromMs: number;
+  toMs: number;
+  /** Most rows returned. */
+  limit: number;
+}
+
+/** One window of a downsampled series. */
+export interface ReadingWindow {
+  /** Start of the window, ms since the epoch. */
+  ts: number;
+  enterprise: string;
+  outfall: string;
+  device: string;
+  pollutant: PollutantCode;
+  mean: number;
+  min: number;
+  max: number;
+  count: number;
 }
 
 /**
@@ -18,5 +44,9 @@ export interface ReadingStore {
   batches(): Promise<number[]>;
   /** The highest stored sequence number of each device, to resume deduplication. */
   highestSequences(): Promise<Map<string, number>>;
+  /** Readings in a range, oldest first. */
+  queryReadings(query: ReadingQuery): Promise<StoredReading[]>;
+  /** Mean, min, max and count per series and window of `everyMs`. */
+  queryWindows(query: ReadingQuery & { everyMs: number }): Promise<ReadingWindow[]>;
   close(): Promise<void>;
 }

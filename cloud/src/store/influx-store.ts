@@ -1,8 +1,8 @@
 import { FieldType, InfluxDB } from 'influx';
 import type { IPoint } from 'influx';
-import { QingliuError, isPollutantCode } from '@qingliu/protocol';
-import type { QualityFlag } from '@qingliu/protocol';
-import type { ReadingStore, StoredReading } from '../ports/reading-store.js';
+import { QingliuError, idSchema, isPollutantCode } from '@qingliu/protocol';
+import type { PollutantCode, QualityFlag } from '@qingliu/protocol';
+import type { ReadingQuery, ReadingStore, StoredReading } from '../ports/reading-store.js';
 
 /**
  * Readings in InfluxDB 1.x: measurement `reading`; tags enterprise, outfall,
@@ -115,10 +115,61 @@ export async function createInfluxStore(params: InfluxStoreParameters): Promise<
       return new Map(rows.map((row) => [String(row.device), Number(row.seq)]));
     },
 
+    async queryReadings(query) {
+      await ensureDatabase();
+      try {
+        const rows = await influx.query(
+          `SELECT * FROM ${READING_MEASUREMENT} WHERE ${whereClause(query)} ORDER BY time ASC LIMIT ${Math.trunc(query.limit)}`,
+          { precision: 'ms' },
+        );
+        return rows.map((row) => rowToReading(row as Record<string, unknown>));
+      } catch (cause) {
+        throw unavailable('query', cause);
+      }
+    },
+
+    async queryWindows(query) {
+      await ensureDatabase();
+      let rows: Record<string, unknown>[];
+      try {
+        rows = await influx.query(
+          `SELECT MEAN(value) AS mean, MIN(value) AS min, MAX(value) AS max, COUNT(value) AS count FROM ${READING_MEASUREMENT} ` +
+            `WHERE ${whereClause(query)} GROUP BY time(${Math.trunc(query.everyMs)}ms), enterprise, outfall, device, pollutant ` +
+            `fill(none) LIMIT ${Math.trunc(query.limit)}`,
+          { precision: 'ms' },
+        );
+      } catch (cause) {
+        throw unavailable('query', cause);
+      }
+      return rows.map((row) => ({
+        ts: (row.time as { getTime(): number }).getTime(),
+        enterprise: String(row.enterprise),
+        outfall: String(row.outfall),
+        device: String(row.device),
+        pollutant: String(row.pollutant) as PollutantCode,
+        mean: Number(row.mean),
+        min: Number(row.min),
+        max: Number(row.max),
+        count: Number(row.count),
+      }));
+    },
+
     async close() {
       // node-influx keeps no open connections beyond keep-alive sockets.
     },
   };
+}
+
+/** InfluxQL conditions for a query; ids are checked against the protocol's id pattern first, so they need no escaping. */
+function whereClause(query: ReadingQuery): string {
+  const conditions = [`time >= ${Math.trunc(query.fromMs)}ms`, `time < ${Math.trunc(query.toMs)}ms`];
+  for (const tag of ['enterprise', 'outfall', 'device', 'pollutant'] as const) {
+    const value = query[tag];
+    if (value === undefined) continue;
+    if (!idSchema.safeParse(value).success) throw new QingliuError('SCHEMA_INVALID', `bad ${tag}: ${value}`);
+    conditions.push(`"${tag}" = '${value}'`);
+  }
+  return conditions.join(' AND ');
 }
 
 function rowToReading(row: Record<string, unknown>): StoredReading {

@@ -1,0 +1,133 @@
+import Fastify from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { PollutantCode } from '@qingliu/protocol';
+import { computeLoads } from '../accounting/load.js';
+import type { ReadingStore } from '../ports/reading-store.js';
+import type { DeviceRegistry } from '../registry/device-registry.js';
+import { createMetricsRegistry } from './metrics.js';
+import type { MetricsSources } from './metrics.js';
+import { loadsQuerySchema, openApiDocument, readingsQuerySchema } from './openapi.js';
+
+export interface ApiServerParameters {
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  store: ReadingStore;
+  registry: DeviceRegistry;
+  metrics: MetricsSources;
+  /** The body of GET /status. */
+  status: () => Promise<unknown>;
+  logger?: Logger;
+}
+
+export interface ApiServer {
+  url: string;
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+/** Most readings one /api/v1/loads call reads. */
+export const MAX_LOAD_READINGS = 500_000;
+
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+function parseEvery(every: string): number {
+  const match = /^([0-9]+)(ms|s|m|h|d)$/.exec(every)!;
+  return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+}
+
+class BadRequest extends Error {
+  readonly statusCode = 400;
+}
+
+function parseTime(name: string, value: string): number {
+  const ms = /^[0-9]+$/.test(value) ? Number(value) : Date.parse(value);
+  if (!Number.isFinite(ms)) throw new BadRequest(`${name}: expected an ISO 8601 time or milliseconds, got "${value}"`);
+  return ms;
+}
+
+interface RangeQuery {
+  enterprise?: string;
+  outfall?: string;
+  device?: string;
+  pollutant?: PollutantCode;
+  from: string;
+  to: string;
+  every?: string;
+  limit?: number;
+}
+
+const json = (_key: string, value: unknown): unknown => (typeof value === 'bigint' ? value.toString() : value);
+
+/** The cloud's HTTP API (fastify): readings, loads, status, health, Prometheus metrics, OpenAPI. */
+export async function startApiServer(params: ApiServerParameters): Promise<ApiServer> {
+  const app = Fastify({ logger: false });
+  const metrics = createMetricsRegistry(params.metrics);
+  app.setReplySerializer((payload) => JSON.stringify(payload, json));
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string; validation?: unknown }, _request, reply) => {
+    const status = error.statusCode ?? (error.validation ? 400 : 500);
+    if (status >= 500) params.logger?.error({ err: error }, 'api error');
+    void reply.status(status).send({ error: error.message, ...(error.code ? { code: error.code } : {}) });
+  });
+
+  app.get('/health', async () => ({ ok: true }));
+  app.get('/status', async () => params.status());
+  app.get('/metrics', async (_request, reply) => {
+    void reply.header('content-type', metrics.contentType);
+    return metrics.metrics();
+  });
+  app.get('/api/v1/openapi.json', async () => openApiDocument);
+
+  app.get<{ Querystring: RangeQuery }>('/api/v1/readings', { schema: { querystring: readingsQuerySchema } }, async (request) => {
+    const q = request.query;
+    const range = {
+      enterprise: q.enterprise,
+      outfall: q.outfall,
+      device: q.device,
+      pollutant: q.pollutant,
+      fromMs: parseTime('from', q.from),
+      toMs: parseTime('to', q.to),
+      limit: q.limit ?? 10_000,
+    };
+    if (range.toMs <= range.fromMs) throw new BadRequest('to: must be after from');
+    if (q.every) return { windows: await params.store.queryWindows({ ...range, everyMs: parseEvery(q.every) }) };
+    return { readings: await params.store.queryReadings(range) };
+  });
+
+  app.get<{ Querystring: RangeQuery & { every: string } }>('/api/v1/loads', { schema: { querystring: loadsQuerySchema } }, async (request) => {
+    const q = request.query;
+    const fromMs = parseTime('from', q.from);
+    const toMs = parseTime('to', q.to);
+    const everyMs = parseEvery(q.every);
+    if (toMs <= fromMs) throw new BadRequest('to: must be after from');
+    if ((toMs - fromMs) / everyMs > 10_000) throw new BadRequest('every: more than 10,000 windows in the range');
+    const readings = await params.store.queryReadings({ enterprise: q.enterprise, outfall: q.outfall, fromMs, toMs, limit: MAX_LOAD_READINGS + 1 });
+    if (readings.length > MAX_LOAD_READINGS) throw new BadRequest(`the range holds more than ${MAX_LOAD_READINGS} readings: narrow it`);
+    const windows = new Map<number, typeof readings>();
+    for (const r of readings) {
+      const start = fromMs + Math.floor((r.ts - fromMs) / everyMs) * everyMs;
+      const list = windows.get(start) ?? [];
+      list.push(r);
+      windows.set(start, list);
+    }
+    const loads = [...windows].sort(([a], [b]) => a - b).flatMap(([start, list]) =>
+      computeLoads({ readings: list, sampleIntervalMs: (device) => params.registry.get(device)?.sampleIntervalMs ?? 0 }).map((line) => ({
+        from: new Date(start).toISOString(),
+        to: new Date(start + everyMs).toISOString(),
+        ...line,
+        kg: Number(line.milligrams) / 1e6,
+      })),
+    );
+    return { loads };
+  });
+
+  await app.listen({ host: params.host ?? '127.0.0.1', port: params.port ?? 0 });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://${params.host ?? '127.0.0.1'}:${port}`,
+    app,
+    close: () => app.close(),
+  };
+}

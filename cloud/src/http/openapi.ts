@@ -1,0 +1,63 @@
+/** The HTTP API's OpenAPI 3.1 document, served at /api/v1/openapi.json. */
+const id = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } as const;
+const time = { type: 'string', description: 'ISO 8601 time, or milliseconds since the epoch' } as const;
+
+export const readingsQuerySchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['from', 'to'],
+  properties: {
+    enterprise: id,
+    outfall: id,
+    device: id,
+    pollutant: { type: 'string', enum: ['w00000', 'w01018', 'w21003', 'w01001', 'w21011', 'w21001'] },
+    from: time,
+    to: time,
+    every: { type: 'string', pattern: '^[0-9]+(ms|s|m|h|d)$', description: 'downsample: window length, e.g. 30s, 15m, 1h' },
+    limit: { type: 'integer', minimum: 1, maximum: 100000, default: 10000 },
+  },
+} as const;
+
+export const loadsQuerySchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['from', 'to', 'every'],
+  properties: {
+    enterprise: id,
+    outfall: id,
+    from: time,
+    to: time,
+    every: { type: 'string', pattern: '^[0-9]+(ms|s|m|h|d)$', description: 'accounting window, e.g. 1h, 1d' },
+  },
+} as const;
+
+const parameters = (schema: { properties: Record<string, object>; required: readonly string[] }): object[] =>
+  Object.entries(schema.properties).map(([name, s]) => ({ name, in: 'query', required: schema.required.includes(name), schema: s }));
+
+export const openApiDocument = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Qingliu cloud API',
+    version: '1.0.0',
+    description: 'Readings, pollutant loads, ingest status, health and metrics of the Qingliu ingester.',
+  },
+  paths: {
+    '/health': { get: { summary: 'Liveness: the process answers', responses: { 200: { description: '{"ok":true}' } } } },
+    '/status': { get: { summary: 'Ingest counters, settlements and balances', responses: { 200: { description: 'status' } } } },
+    '/metrics': { get: { summary: 'Prometheus metrics (text exposition format)', responses: { 200: { description: 'metrics' } } } },
+    '/api/v1/readings': {
+      get: {
+        summary: 'Stored readings in a time range; with `every`, downsampled to mean/min/max/count per window',
+        parameters: parameters(readingsQuerySchema),
+        responses: { 200: { description: '{"readings":[...]} or {"windows":[...]}' }, 400: { description: 'a bad parameter, named' } },
+      },
+    },
+    '/api/v1/loads': {
+      get: {
+        summary: 'Pollutant load per enterprise and pollutant per window (cloud/README.md, "Load accounting")',
+        parameters: parameters(loadsQuerySchema),
+        responses: { 200: { description: '{"loads":[{from,to,enterprise,pollutant,milligrams,kg,samples,flaggedSamples}]}' }, 400: { description: 'a bad parameter, named' } },
+      },
+    },
+  },
+} as const;
