@@ -4,47 +4,22 @@
  * exactly once. Real parts: Debian's influxd and mosquitto as child
  * processes, the ingester as its own process (node cloud/dist/main.js).
  */
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { connectAsync } from 'mqtt';
 import type { MqttClient } from 'mqtt';
-import { stringify } from 'yaml';
 import { BATCH_VERSION, generateDeviceKeyPair, readingsTopic, signBatch } from '@qingliu/protocol';
 import type { Reading } from '@qingliu/protocol';
 import { startInfluxd, startMosquitto } from '@qingliu/testkit';
 import type { InfluxdServer, MosquittoServer } from '@qingliu/testkit';
 import type { ReadingStore, StoredReading } from '../ports/reading-store.js';
 import { createInfluxStore } from '../store/influx-store.js';
+import { killHard, spawnIngester, writeCloudConfig } from '../testing/ingester-process.js';
 
 const INFLUX_DOWN_MS = 30_000;
-const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'main.js');
 const key = generateDeviceKeyPair();
-
-async function startIngesterProcess(configPath: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [MAIN, '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`ingester not ready after 60 s:\n${output}`)), 60_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('"ready":true')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`ingester exited with ${code}:\n${output}`));
-    });
-  });
-  child.removeAllListeners('exit');
-  return child;
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -64,22 +39,19 @@ describe('ingester faults', () => {
       join(dir, 'enrolment.json'),
       JSON.stringify({ devices: [{ device: 'dev-a', enterprise: 'ent-a', outfall: 'out-a', publicKey: key.publicKeyHex, sampleIntervalMs: 1000 }] }),
     );
-    await writeFile(
-      join(dir, 'cloud.yaml'),
-      stringify({
-        mqtt: { url: mosquitto.url, clientId: 'ingester-faults' },
-        influx: { url: influxd.url, database: 'qingliu', timeoutMs: 2000 },
-        registryFile: join(dir, 'enrolment.json'),
-        deadLetterDir: join(dir, 'dead-letters'),
-        http: { port: 0 },
-      }),
-    );
+    await writeCloudConfig(join(dir, 'cloud.yaml'), {
+      mqtt: { url: mosquitto.url, clientId: 'ingester-faults' },
+      influx: { url: influxd.url, database: 'qingliu', timeoutMs: 2000 },
+      registryFile: join(dir, 'enrolment.json'),
+      deadLetterDir: join(dir, 'dead-letters'),
+      http: { port: 0 },
+    });
     store = await createInfluxStore({ url: influxd.url, database: 'qingliu' });
     edge = await connectAsync(mosquitto.url, { clientId: 'edge-faults' });
   });
 
   afterAll(async () => {
-    ingester?.kill('SIGKILL');
+    if (ingester) await killHard(ingester);
     await edge?.endAsync(true);
     await mosquitto?.stop();
     await influxd?.stop();
@@ -87,7 +59,9 @@ describe('ingester faults', () => {
   });
 
   it('holds every genuine reading exactly once after InfluxDB is down 30 s and the ingester is killed -9 mid-stream', async () => {
-    ingester = await startIngesterProcess(join(dir, 'cloud.yaml'));
+    const first = spawnIngester(join(dir, 'cloud.yaml'));
+    await first.http;
+    ingester = first.child;
     const sent: Reading[] = [];
     let seq = 0;
     let publishing = true;
@@ -110,16 +84,16 @@ describe('ingester faults', () => {
     await influxd.stop({ keepData: true });
     const downAt = Date.now();
     await sleep(1500);
-    ingester.kill('SIGKILL');
-    await new Promise((resolve) => ingester!.once('exit', resolve));
+    await killHard(ingester);
     await sleep(500);
     // Restarted while InfluxDB is still down: it waits for its dedupe state before it takes a message.
-    const restarted = startIngesterProcess(join(dir, 'cloud.yaml'));
+    const restarted = spawnIngester(join(dir, 'cloud.yaml'));
+    ingester = restarted.child;
     await sleep(Math.max(0, INFLUX_DOWN_MS - (Date.now() - downAt)));
     publishing = false;
     await stream;
     influxd = await startInfluxd({ dataDir, port });
-    ingester = await restarted;
+    await restarted.http;
 
     const allRows = async (): Promise<StoredReading[]> =>
       (await Promise.all((await store.batches()).map((b) => store.readBatch(b)))).flat();

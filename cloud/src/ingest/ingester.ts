@@ -97,6 +97,25 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
     }
   }
 
+  /** Of readings at or below their device's highest stored seq, those the store does not hold. */
+  async function notStoredYet(readings: Reading[]): Promise<Reading[]> {
+    const byDevice = new Map<string, Reading[]>();
+    for (const r of readings) byDevice.set(r.device, [...(byDevice.get(r.device) ?? []), r]);
+    const out: Reading[] = [];
+    for (const [device, list] of byDevice) {
+      const times = list.map((r) => r.ts);
+      const stored = await withRetry('look up stored readings', () =>
+        store.storedSequences(device, Math.min(...times), Math.max(...times)),
+      );
+      const seen = new Set<number>();
+      for (const r of list) {
+        if (!stored.has(r.seq) && !seen.has(r.seq)) out.push(r);
+        seen.add(r.seq);
+      }
+    }
+    return out;
+  }
+
   async function storeWithRetry(readings: Reading[], batch: number): Promise<boolean> {
     try {
       // Until this resolves, the message stays unacknowledged: the broker keeps it.
@@ -123,7 +142,9 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
       if (!isQingliuError(error)) throw error;
       return refuse(error.code, error.shortMessage, topic, payload);
     }
-    const fresh = guard.fresh(readings);
+    const split = guard.split(readings);
+    const fresh = split.fresh;
+    if (split.toCheck.length > 0) fresh.push(...(await notStoredYet(split.toCheck)));
     stats.duplicates += readings.length - fresh.length;
     if (fresh.length === 0) {
       const first = readings[0]!;

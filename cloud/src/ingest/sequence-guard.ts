@@ -1,9 +1,11 @@
 import type { Reading } from '@qingliu/protocol';
 
 /**
- * Drops readings already seen, by (device, seq). Devices send their readings
- * in sequence order, so the highest stored sequence number per device is the
- * whole state. Seed it from the store to survive a restart.
+ * Sorts readings by (device, seq) against the highest seq stored per device.
+ * Devices send in sequence order, so a reading above it is new for sure (the
+ * fast path, no look-up). One at or below it may be a replay, or a message
+ * redelivered after another ingester of a shared subscription died: those
+ * the ingester looks up in the store. Seed it from the store on start.
  */
 export class SequenceGuard {
   readonly #highest: Map<string, number>;
@@ -12,18 +14,25 @@ export class SequenceGuard {
     this.#highest = new Map(highest);
   }
 
-  /** The readings of `readings` not yet seen, in order. Does not record them. */
-  fresh(readings: readonly Reading[]): Reading[] {
-    const out: Reading[] = [];
+  /**
+   * Splits readings into those above the device's highest stored seq (and
+   * above any earlier one in the same call) and those that must be looked up.
+   * Records nothing.
+   */
+  split(readings: readonly Reading[]): { fresh: Reading[]; toCheck: Reading[] } {
+    const fresh: Reading[] = [];
+    const toCheck: Reading[] = [];
     const highest = new Map<string, number>();
     for (const reading of readings) {
       const seen = highest.get(reading.device) ?? this.#highest.get(reading.device) ?? -1;
       if (reading.seq > seen) {
-        out.push(reading);
+        fresh.push(reading);
         highest.set(reading.device, reading.seq);
+      } else {
+        toCheck.push(reading);
       }
     }
-    return out;
+    return { fresh, toCheck };
   }
 
   /** Records readings as stored. */

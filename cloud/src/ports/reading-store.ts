@@ -42,6 +42,8 @@ export interface ReadingStore {
   readBatch(batch: number): Promise<StoredReading[]>;
   /** Every batch number that has readings, ascending. */
   batches(): Promise<number[]>;
+  /** The seq of every stored reading of `device` sampled in [fromMs, toMs] (both inclusive). */
+  storedSequences(device: string, fromMs: number, toMs: number): Promise<Set<number>>;
   /** The highest stored sequence number of each device, to resume deduplication. */
   highestSequences(): Promise<Map<string, number>>;
   /** Readings in a range, oldest first. */

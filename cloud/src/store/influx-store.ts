@@ -104,6 +104,19 @@ export async function createInfluxStore(params: InfluxStoreParameters): Promise<
       return rows.map((row) => Number(row.batch)).sort((a, b) => a - b);
     },
 
+    async storedSequences(device, fromMs, toMs) {
+      await ensureDatabase();
+      let rows: Record<string, unknown>[];
+      try {
+        rows = await influx.query(
+          `SELECT seq FROM ${READING_MEASUREMENT} WHERE ${whereClause({ device, fromMs, toMs: toMs + 1, limit: 0 })}`,
+        );
+      } catch (cause) {
+        throw unavailable('query', cause);
+      }
+      return new Set(rows.map((row) => Number(row.seq)));
+    },
+
     async highestSequences() {
       await ensureDatabase();
       let rows: Record<string, unknown>[];
