@@ -300,12 +300,13 @@ contract EmissionLedger is IEmissionLedger, AccessControl, Pausable {
     ) private {
         uint8 before = usage.warned;
         uint8 warned = before;
-        if (secondsLeft <= _warningHorizon) {
+        // Depletion itself is the Depleted threshold below; the horizon speaks while credits remain.
+        if (balance > 0 && secondsLeft <= _warningHorizon) {
             if (warned & _WARNED_HORIZON == 0) {
                 warned |= _WARNED_HORIZON;
                 emit TopUpWarning(enterprise, pollutant, batchId, TopUpReason.DepletionWithinHorizon, balance, secondsLeft);
             }
-        } else {
+        } else if (balance > 0) {
             warned &= ~_WARNED_HORIZON; // back outside the horizon: warn again on the next approach
         }
 

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { POLLUTANTS, POLLUTANT_CODES, QingliuError, idSchema } from '@qingliu/protocol';
@@ -16,6 +17,14 @@ export const EDGE_DEFAULTS = {
   offset: 0,
   /** Big-endian words and bytes. */
   wordOrder: 'ABCD',
+  /** RTU line speed, bits per second. */
+  baudRate: 9600,
+  /** Where the outbox keeps readings: `disk` (survives kill -9 and power loss) or `memory`. */
+  outboxKind: 'disk',
+  /** Most bytes the outbox may take, bytes (512 MiB: about 3 million readings). */
+  outboxMaxBytes: 512 * 1024 * 1024,
+  /** The outbox folder, relative to keyDir unless absolute. */
+  outboxDir: 'outbox',
 } as const;
 
 export const pointConfigSchema = z
@@ -44,20 +53,57 @@ export const pointConfigSchema = z
   })
   .transform((point) => ({ ...point, unit: point.unit ?? POLLUTANTS[point.pollutant].unit }));
 
+/** A bit (0 = least significant) of the device's status register. */
+const bitSchema = z.number().int().min(0).max(15);
+
+/**
+ * An analyzer's status word, read with every poll: when a named bit is set,
+ * every reading of that poll carries the matching HJ 212 flag.
+ */
+export const statusRegisterSchema = z.strictObject({
+  functionCode: z.union([z.literal(3), z.literal(4)]),
+  address: z.number().int().min(0).max(0xffff),
+  /** Bit set during maintenance: flag M. */
+  maintenanceBit: bitSchema.optional(),
+  /** Bit set while the analyzer reports a fault: flag D. */
+  faultBit: bitSchema.optional(),
+  /** Bit set during calibration: flag C. */
+  calibrationBit: bitSchema.optional(),
+});
+
+const commonDeviceFields = {
+  /** Device id: the signing identity, the MQTT topic level and the InfluxDB tag. */
+  id: idSchema,
+  outfall: idSchema,
+  /** Modbus unit id (slave id). */
+  unitId: z.number().int().min(0).max(255),
+  timeoutMs: z.number().int().positive().default(EDGE_DEFAULTS.timeoutMs),
+  pollIntervalMs: z.number().int().positive().default(EDGE_DEFAULTS.pollIntervalMs),
+  statusRegister: statusRegisterSchema.optional(),
+  points: z.array(pointConfigSchema).min(1),
+};
+
+const tcpDeviceSchema = z.strictObject({
+  ...commonDeviceFields,
+  transport: z.literal('tcp'),
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535),
+});
+
+const rtuDeviceSchema = z.strictObject({
+  ...commonDeviceFields,
+  /** Modbus RTU over a serial line. */
+  transport: z.literal('rtu'),
+  /** The serial device, e.g. /dev/ttyUSB0. */
+  path: z.string().min(1),
+  baudRate: z.number().int().positive().default(EDGE_DEFAULTS.baudRate),
+  parity: z.enum(['none', 'even', 'odd']).default('none'),
+  dataBits: z.union([z.literal(7), z.literal(8)]).default(8),
+  stopBits: z.union([z.literal(1), z.literal(2)]).default(1),
+});
+
 export const deviceConfigSchema = z
-  .strictObject({
-    /** Device id: the signing identity, the MQTT topic level and the InfluxDB tag. */
-    id: idSchema,
-    outfall: idSchema,
-    transport: z.literal('tcp'),
-    host: z.string().min(1),
-    port: z.number().int().min(1).max(65535),
-    /** Modbus unit id (slave id). */
-    unitId: z.number().int().min(0).max(255),
-    timeoutMs: z.number().int().positive().default(EDGE_DEFAULTS.timeoutMs),
-    pollIntervalMs: z.number().int().positive().default(EDGE_DEFAULTS.pollIntervalMs),
-    points: z.array(pointConfigSchema).min(1),
-  })
+  .discriminatedUnion('transport', [tcpDeviceSchema, rtuDeviceSchema])
   .superRefine((device, ctx) => {
     const seen = new Set<string>();
     device.points.forEach((point, i) => {
@@ -72,6 +118,13 @@ export const deviceConfigSchema = z
     });
   });
 
+export const outboxConfigSchema = z.strictObject({
+  kind: z.enum(['disk', 'memory']).default(EDGE_DEFAULTS.outboxKind),
+  /** Folder of the disk outbox; relative paths are taken from keyDir. */
+  dir: z.string().min(1).default(EDGE_DEFAULTS.outboxDir),
+  maxBytes: z.number().int().min(4096).default(EDGE_DEFAULTS.outboxMaxBytes),
+});
+
 export const edgeConfigSchema = z
   .strictObject({
     /** MQTT client id of this agent. */
@@ -85,17 +138,37 @@ export const edgeConfigSchema = z
     }),
     /** Folder of the device signing keys and sequence counters. */
     keyDir: z.string().min(1),
+    outbox: outboxConfigSchema.default({
+      kind: EDGE_DEFAULTS.outboxKind,
+      dir: EDGE_DEFAULTS.outboxDir,
+      maxBytes: EDGE_DEFAULTS.outboxMaxBytes,
+    }),
     devices: z.array(deviceConfigSchema).min(1),
   })
   .superRefine((config, ctx) => {
     const seen = new Set<string>();
+    const serialPaths = new Set<string>();
     config.devices.forEach((device, i) => {
       if (seen.has(device.id)) {
         ctx.addIssue({ code: 'custom', path: ['devices', i, 'id'], message: `device id ${device.id} is used twice` });
       }
       seen.add(device.id);
+      if (device.transport === 'rtu') {
+        if (serialPaths.has(device.path)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['devices', i, 'path'],
+            message: `${device.path} is used by an earlier device; several devices on one RTU line are not supported yet`,
+          });
+        }
+        serialPaths.add(device.path);
+      }
     });
-  });
+  })
+  .transform((config) => ({
+    ...config,
+    outbox: { ...config.outbox, dir: config.outbox.dir.startsWith('/') ? config.outbox.dir : join(config.keyDir, config.outbox.dir) },
+  }));
 
 /** The edge agent's config, defaults filled in. */
 export type EdgeConfig = z.output<typeof edgeConfigSchema>;
@@ -103,6 +176,8 @@ export type EdgeConfig = z.output<typeof edgeConfigSchema>;
 export type EdgeConfigInput = z.input<typeof edgeConfigSchema>;
 export type DeviceConfig = EdgeConfig['devices'][number];
 export type PointConfig = DeviceConfig['points'][number];
+export type StatusRegisterConfig = NonNullable<DeviceConfig['statusRegister']>;
+export type OutboxConfig = EdgeConfig['outbox'];
 
 /**
  * Checks `input` against the edge config schema and fills in defaults.

@@ -33,10 +33,11 @@ describe('disk outbox on disk', () => {
     await outbox.close();
     const [segment] = await segmentFiles(dir);
     const before = (await stat(join(dir, segment!))).size;
-    await appendFile(join(dir, segment!), '1234abcd [{"enterprise":"ent-a","dev'); // a write cut short
+    const torn = '1234abcd [{"enterprise":"ent-a","dev'; // a write cut short
+    await appendFile(join(dir, segment!), torn);
     outbox = await openDiskOutbox({ dir });
     expect((await outbox.peek('d1', 10)).map((r) => r.seq)).toEqual([1, 2, 3]);
-    expect(outbox.recovered).toEqual({ damagedRecords: 0, tornBytes: 37 });
+    expect(outbox.recovered).toEqual({ damagedRecords: 0, tornBytes: torn.length });
     expect((await stat(join(dir, segment!))).size).toBe(before);
     await outbox.append([reading('d1', 4)]);
     await outbox.close();

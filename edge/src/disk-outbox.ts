@@ -96,12 +96,13 @@ export async function openDiskOutbox(params: DiskOutboxParameters): Promise<Disk
   let closed = false;
 
   const enqueue = (device: string, ref: RecordRef): void => {
+    const last = ref.segment.maxSeq.get(device) ?? -1;
+    if (ref.seqs.last > last) ref.segment.maxSeq.set(device, ref.seqs.last);
+    if (ref.seqs.last <= acks.through(device)) return; // acknowledged before a restart
     let queue = queues.get(device);
     if (!queue) queues.set(device, (queue = []));
     queue.push(ref);
     waiting += ref.seqs.count - countThrough(ref.seqs, acks.through(device));
-    const last = ref.segment.maxSeq.get(device) ?? -1;
-    if (ref.seqs.last > last) ref.segment.maxSeq.set(device, ref.seqs.last);
   };
 
   try {
@@ -232,6 +233,15 @@ export async function openDiskOutbox(params: DiskOutboxParameters): Promise<Disk
     }
   }
 
+  function scheduleFlush(): void {
+    if (writing) return;
+    writing = flush().finally(() => {
+      writing = undefined;
+      // Appends made between the writer's last look and now.
+      if (pending.length > 0) scheduleFlush();
+    });
+  }
+
   async function readRecords(refs: RecordRef[]): Promise<Reading[][]> {
     const out: Reading[][] = [];
     let i = 0;
@@ -291,9 +301,7 @@ export async function openDiskOutbox(params: DiskOutboxParameters): Promise<Disk
       reservedBytes += bytes;
       return new Promise<void>((resolve, reject) => {
         pending.push({ groups, bytes, resolve, reject });
-        writing ??= flush().finally(() => {
-          writing = undefined;
-        });
+        scheduleFlush();
       });
     },
     async peek(device, max) {

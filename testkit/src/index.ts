@@ -3,3 +3,4 @@ export * from './server-process.js';
 export * from './influxd.js';
 export * from './mosquitto.js';
 export * from './anvil.js';
+export * from './tls-certificates.js';

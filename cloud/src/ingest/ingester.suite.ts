@@ -19,6 +19,8 @@ export interface Credentials {
 /** A running MQTT broker the suite can use: its URL and an edge's and the ingester's credentials. */
 export interface SuiteBroker {
   url: string;
+  /** CA certificate to trust, for mqtts:// brokers. */
+  ca?: Buffer;
   edge: Credentials;
   ingester: Credentials;
   stop(): Promise<void>;
@@ -73,7 +75,12 @@ export function describeIngestOverBroker(
 
   const startIngester = (): Promise<Ingester> =>
     createIngester({
-      mqtt: { url: context.broker.url, ...context.broker.ingester, clientId: 'ingester-suite' },
+      mqtt: {
+        url: context.broker.url,
+        ...context.broker.ingester,
+        clientId: 'ingester-suite',
+        ...(context.broker.ca ? { ca: context.broker.ca } : {}),
+      },
       registry: suiteRegistry,
       store,
       settlementPeriodMs: 1e12, // one batch for the whole suite
@@ -92,7 +99,12 @@ export function describeIngestOverBroker(
       context.broker = await startBroker();
       store = await createInfluxStore({ url: influxd.url, database: 'qingliu', timeoutMs: 2000 });
       context.ingester = await startIngester();
-      context.edge = await connectAsync(context.broker.url, { ...context.broker.edge, clientId: 'edge-a', reconnectPeriod: 200 });
+      context.edge = await connectAsync(context.broker.url, {
+        ...context.broker.edge,
+        clientId: 'edge-a',
+        reconnectPeriod: 200,
+        ...(context.broker.ca ? { ca: context.broker.ca } : {}),
+      });
     });
 
     afterAll(async () => {
