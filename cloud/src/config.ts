@@ -31,6 +31,8 @@ export const cloudConfigSchema = z.strictObject({
       host: z.string().default('127.0.0.1'),
       port: z.number().int().min(0).max(65535),
       accounts: z.array(accountSchema).min(1),
+      /** LevelDB folder: sessions and QoS 1 messages in flight survive a broker restart. */
+      persistenceDir: z.string().optional(),
     })
     .optional(),
   mqtt: z.strictObject({

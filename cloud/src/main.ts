@@ -36,6 +36,7 @@ async function main(): Promise<void> {
       host: config.embeddedBroker.host,
       port: config.embeddedBroker.port,
       accounts: config.embeddedBroker.accounts,
+      ...(config.embeddedBroker.persistenceDir ? { persistenceDir: config.embeddedBroker.persistenceDir } : {}),
       registry,
       logger: logger.child({ stage: 'broker' }),
     });

@@ -243,6 +243,17 @@ contract EmissionLedger is IEmissionLedger, AccessControl, Pausable {
         return LargestRemainder.split(cap, historicalMilligrams);
     }
 
+    /// @inheritdoc IEmissionLedger
+    function verifyReadingValue(
+        uint64 batchId,
+        string calldata leafValue,
+        bytes32[] calldata proof
+    ) external view returns (bool) {
+        Batch storage record = _batches[batchId];
+        bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(leafValue))));
+        return record.settledAt != 0 && MerkleProof.verifyCalldata(proof, record.root, leaf);
+    }
+
     function _issuePermit(bytes32 enterprise, bytes32 pollutant, uint16 year, bytes32 region, uint256 milligrams) private {
         Permit storage permit = _permits[enterprise][pollutant][year];
         if (permit.issuedAt != 0) revert EmissionLedgerPermitAlreadyIssued(enterprise, pollutant, year);

@@ -181,4 +181,14 @@ interface IEmissionLedger {
      * anchored for `batchId`, by `proof`; false for an unsettled batch.
      */
     function verifyReading(uint64 batchId, bytes32 leaf, bytes32[] calldata proof) external view returns (bool);
+
+    /**
+     * @notice {verifyReading} from the reading's leaf value (its canonical JSON, protocol/README.md):
+     * the leaf is computed here, `keccak256(bytes.concat(keccak256(abi.encode(leafValue))))`, so an
+     * inner node of the tree can never be passed off as a reading.
+     */
+    function verifyReadingValue(uint64 batchId, string calldata leafValue, bytes32[] calldata proof)
+        external
+        view
+        returns (bool);
 }

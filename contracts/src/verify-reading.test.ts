@@ -49,8 +49,14 @@ describe('EmissionLedger.verifyReading', () => {
     expect(await verify(7n, l2, [l3])).toBe(false);
     expect(await verify(7n, l2, [...PROOF_OF_L2, ZeroHash])).toBe(false);
     expect(await verify(8n, l2, PROOF_OF_L2)).toBe(false);
-    // The single-hashed leaf (a second-preimage attempt with an inner node) is not a leaf.
-    expect(await verify(7n, pair(l0, l1), [pair(l2, l3)])).toBe(true); // inner nodes verify as nodes ...
+    // A single-hashed leaf is not the leaf.
     expect(await verify(7n, keccak256(AbiCoder.defaultAbiCoder().encode(['string'], [VALUES[2]!])), PROOF_OF_L2)).toBe(false);
+  });
+
+  test('verifyReadingValue hashes the canonical JSON on chain: the reading verifies, a changed digit does not', async () => {
+    const byValue = ledger.getFunction('verifyReadingValue');
+    expect(await byValue(7n, VALUES[2], PROOF_OF_L2)).toBe(true);
+    expect(await byValue(7n, VALUES[2]!.replace('48.73', '48.74'), PROOF_OF_L2)).toBe(false);
+    expect(await byValue(7n, VALUES[2]!.replace('"seq":2', '"seq":3'), PROOF_OF_L2)).toBe(false);
   });
 });

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { QingliuError } from '@qingliu/protocol';
 import type { PollutantCode, QualityFlag } from '@qingliu/protocol';
-import type { DeviceConfig, PointConfig } from './config.js';
+import type { DeviceConfig, PointConfig, StatusRegisterConfig } from './config.js';
 import { decodePoint } from './decode.js';
 import { planRequests } from './request-plan.js';
 import type { ReadRequest } from './request-plan.js';
@@ -18,8 +18,21 @@ export interface PolledSample {
   unit: string;
   /** Time the poll started, milliseconds since the epoch; the same for every sample of one poll. */
   ts: number;
-  /** HJ 212 data flag. Always 'N': a poll that fails yields no samples at all. */
+  /**
+   * HJ 212 data flag: 'N', or from the device's status register 'M'
+   * (maintenance), 'D' (fault), 'C' (calibration). A poll that fails yields
+   * no samples at all.
+   */
   flag: QualityFlag;
+}
+
+/** Whether a device answers, as the poller last saw it. */
+export interface DeviceStatus {
+  online: boolean;
+  /** When the device last changed between answering and not, milliseconds since the epoch. */
+  since: number;
+  /** Why it does not answer (offline only). */
+  error?: string;
 }
 
 export interface DevicePollerParameters {
@@ -28,6 +41,8 @@ export interface DevicePollerParameters {
   logger?: Logger;
   /** Called with the samples of each successful poll (never with an empty list). */
   onSamples: (samples: PolledSample[]) => void;
+  /** Called when the device starts or stops answering (and after its first poll). */
+  onStatus?: (status: DeviceStatus) => void;
   /** Sample time source, milliseconds since the epoch. Default Date.now. */
   clock?: () => number;
   /** First wait before polling a device that failed, milliseconds; doubles per failure. Default: the poll interval. */
@@ -55,8 +70,28 @@ export const DEFAULT_RECONNECT_MAX_DELAY_MS = 10_000;
 const ModbusRTU = ModbusSerial.default;
 type ModbusRTU = InstanceType<typeof ModbusRTU>;
 
+/** The status register as one more thing to read in the request plan. */
+type StatusItem = StatusRegisterConfig & { type: 'uint16'; status: true };
+type PlanItem = PointConfig | StatusItem;
+const isStatus = (item: PlanItem): item is StatusItem => 'status' in item;
+
+/** Where a device is, for log lines and errors. */
+export function deviceAddress(device: DeviceConfig): string {
+  return device.transport === 'tcp'
+    ? `${device.host}:${device.port} unit ${device.unitId}`
+    : `${device.path} (${device.baudRate} ${device.dataBits}${device.parity[0]!.toUpperCase()}${device.stopBits}) unit ${device.unitId}`;
+}
+
+function flagFrom(status: StatusRegisterConfig, word: number): QualityFlag {
+  const has = (bit: number | undefined): boolean => bit !== undefined && (word & (1 << bit)) !== 0;
+  if (has(status.faultBit)) return 'D';
+  if (has(status.maintenanceBit)) return 'M';
+  if (has(status.calibrationBit)) return 'C';
+  return 'N';
+}
+
 /**
- * Polls one Modbus TCP device: reads its points in as few requests as
+ * Polls one Modbus device (TCP, or RTU over a serial line): reads its points in as few requests as
  * possible, decodes them, and hands them on as samples with one timestamp per
  * poll. When the device fails (refused, timed out, dropped) the poll yields
  * no samples; the connection is dropped and remade on a later poll, waiting
@@ -69,8 +104,16 @@ export function createDevicePoller(params: DevicePollerParameters): DevicePoller
   const clock = params.clock ?? Date.now;
   const minDelay = params.reconnectMinDelayMs ?? device.pollIntervalMs;
   const maxDelay = Math.max(minDelay, params.reconnectMaxDelayMs ?? DEFAULT_RECONNECT_MAX_DELAY_MS);
-  const plan = planRequests(device.points);
-  const where = `${device.host}:${device.port} unit ${device.unitId}`;
+  const items: PlanItem[] = [...device.points];
+  if (device.statusRegister) items.push({ ...device.statusRegister, type: 'uint16', status: true });
+  const plan = planRequests(items);
+  const where = deviceAddress(device);
+  let online: boolean | undefined;
+  const report = (next: boolean, error?: string): void => {
+    if (online === next) return;
+    online = next;
+    params.onStatus?.({ online: next, since: Date.now(), ...(error === undefined ? {} : { error }) });
+  };
 
   let client: ModbusRTU | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -101,7 +144,16 @@ export function createDevicePoller(params: DevicePollerParameters): DevicePoller
     // Set before connecting: it bounds the TCP connect as well as each request.
     c.setTimeout(device.timeoutMs);
     try {
-      await unlessClosed(c.connectTCP(device.host, { port: device.port }));
+      await unlessClosed(
+        device.transport === 'tcp'
+          ? c.connectTCP(device.host, { port: device.port })
+          : c.connectRTUBuffered(device.path, {
+              baudRate: device.baudRate,
+              parity: device.parity,
+              dataBits: device.dataBits,
+              stopBits: device.stopBits,
+            }),
+      );
     } catch (error) {
       drop(c);
       throw error;
@@ -113,7 +165,7 @@ export function createDevicePoller(params: DevicePollerParameters): DevicePoller
     return c;
   };
 
-  const read = async (c: ModbusRTU, request: ReadRequest<PointConfig>): Promise<number[]> => {
+  const read = async (c: ModbusRTU, request: ReadRequest<PlanItem>): Promise<number[]> => {
     const answer =
       request.functionCode === 3
         ? c.readHoldingRegisters(request.address, request.length)
@@ -128,9 +180,14 @@ export function createDevicePoller(params: DevicePollerParameters): DevicePoller
     try {
       c = client ?? (client = await connect());
       const samples: PolledSample[] = [];
+      let flag: QualityFlag = 'N';
       for (const request of plan) {
         const words = await read(c, request);
         for (const { point, index } of request.points) {
+          if (isStatus(point)) {
+            flag = flagFrom(point, words[index]!);
+            continue;
+          }
           const value = decodePoint(point, words.slice(index));
           if (!Number.isFinite(value)) {
             logger.warn({ pollutant: point.pollutant, address: point.address }, 'point decoded to a non-finite value; skipped');
@@ -139,8 +196,10 @@ export function createDevicePoller(params: DevicePollerParameters): DevicePoller
           samples.push({ device: device.id, outfall: device.outfall, pollutant: point.pollutant, value, unit: point.unit, ts, flag: 'N' });
         }
       }
+      for (const sample of samples) sample.flag = flag;
       if (failures > 0) logger.info({ failures }, `device ${device.id} at ${where} answers again`);
       failures = 0;
+      report(true);
       if (samples.length > 0) onSamples(samples);
       return samples;
     } catch (error) {
@@ -149,6 +208,7 @@ export function createDevicePoller(params: DevicePollerParameters): DevicePoller
       // A Modbus exception is an answer: the connection is fine. Anything else may leave it unusable.
       if (!isModbusException(error)) drop(c ?? client);
       const reason = error instanceof Error ? error.message : String(error);
+      report(false, reason);
       const log = { err: error, failures, retryInMs: retryDelay() };
       if (failures === 1) logger.warn(log, `device ${device.id} at ${where} failed: ${reason}`);
       else logger.debug(log, `device ${device.id} at ${where} still failing: ${reason}`);

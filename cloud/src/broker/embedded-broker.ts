@@ -1,6 +1,8 @@
 import { createServer } from 'node:net';
 import type { AddressInfo, Server } from 'node:net';
 import { Aedes } from 'aedes';
+import aedesPersistenceLevel from 'aedes-persistence-level';
+import { Level } from 'level';
 import type { AuthenticateError, Client } from 'aedes';
 import type { Logger } from 'pino';
 import type { DeviceRegistry } from '../registry/device-registry.js';
@@ -16,6 +18,11 @@ export interface EmbeddedBrokerParameters {
   accounts: readonly BrokerAccount[];
   registry: DeviceRegistry;
   logger: Logger;
+  /**
+   * Folder for the broker's LevelDB persistence: sessions, subscriptions and
+   * QoS 1 messages in flight survive a broker restart. In memory if left out.
+   */
+  persistenceDir?: string;
 }
 
 export interface EmbeddedBroker {
@@ -38,7 +45,9 @@ export async function createEmbeddedBroker(params: EmbeddedBrokerParameters): Pr
   const byClient = new WeakMap<Client, BrokerAccount>();
   const refused = { connect: 0, publish: 0, subscribe: 0 };
 
+  const db = params.persistenceDir ? new Level<string, unknown>(params.persistenceDir) : undefined;
   const broker = await Aedes.createBroker({
+    ...(db ? { persistence: aedesPersistenceLevel(db) } : {}),
     authenticate(client, username, password, done) {
       const account = username === undefined ? undefined : accounts.get(username);
       if (!account || !password || !verifyPassword(password.toString('utf8'), account.passwordHash)) {
@@ -89,6 +98,7 @@ export async function createEmbeddedBroker(params: EmbeddedBrokerParameters): Pr
     async close() {
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await db?.close();
     },
   };
 }
