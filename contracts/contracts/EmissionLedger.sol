@@ -30,8 +30,12 @@ contract EmissionLedger is IEmissionLedger, AccessControl, Pausable {
 
     /// @notice Settlements per enterprise and pollutant that the consumption rate averages over.
     uint8 public constant RATE_WINDOW = 8;
-    /// @notice The most enterprises one {allocateCap} splits among (the split is O(n^2) in the worst case).
-    uint256 public constant MAX_CAP_ENTERPRISES = 200;
+    /**
+     * @notice The most enterprises one {allocateCap} splits among: each permit writes ~6 new
+     * storage slots (~130k gas), so 100 stay well under a 30M block gas limit. Split a larger
+     * region into several caps (e.g. by district).
+     */
+    uint256 public constant MAX_CAP_ENTERPRISES = 100;
     /// @notice The warning horizon until the bureau sets another: 7 days.
     uint64 public constant DEFAULT_WARNING_HORIZON = 7 days;
 

@@ -1,11 +1,16 @@
 import type { KeyObject } from 'node:crypto';
 import { join } from 'node:path';
-import { connectAsync } from 'mqtt';
+import { connect } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
+import { QingliuError, agentStatusTopic, isQingliuError } from '@qingliu/protocol';
 import type { Reading } from '@qingliu/protocol';
+import { createAgentStatusPublisher, offlineStatus } from './agent-status.js';
+import type { AgentStatusMessage } from './agent-status.js';
 import { createBatchPublisher } from './batch-publisher.js';
 import type { EdgeConfig } from './config.js';
 import { loadOrCreateDeviceKey } from './device-keys.js';
+import { openDiskOutbox } from './disk-outbox.js';
 import { createMemoryOutbox } from './memory-outbox.js';
 import { createDevicePoller } from './modbus-poller.js';
 import type { PolledSample } from './modbus-poller.js';
@@ -15,24 +20,32 @@ import { SequenceAllocator } from './sequence-allocator.js';
 export interface EdgeAgentParameters {
   config: EdgeConfig;
   logger: Logger;
-  /** Defaults to an in-memory outbox. */
+  /** Default: the outbox `config.outbox` names (the disk outbox unless told otherwise). */
   outbox?: Outbox;
   /** Most readings per signed batch. */
   maxBatch?: number;
+  /** How long start-up waits for the first broker connection, milliseconds; polling starts either way. Default 5000. */
+  connectWaitMs?: number;
   /** Called with each group of readings the broker acknowledged. */
   onPublished?: (readings: readonly Reading[]) => void;
+  /** Called with each group of readings once it is held in the outbox (durably, for the disk outbox). */
+  onQueued?: (readings: readonly Reading[]) => void;
 }
 
 export interface EdgeAgentStats {
   polled: number;
   published: number;
   waiting: number;
+  /** Readings refused because the outbox was full (their seqs are a gap the cloud sees). */
+  refused: number;
 }
 
 export interface EdgeAgent {
   /** Device id -> raw Ed25519 public key (hex), for enrolment. */
   publicKeys: ReadonlyMap<string, string>;
   stats(): EdgeAgentStats;
+  /** What the agent last published (or would publish) on its status topic. */
+  status(): AgentStatusMessage;
   /** Stops polling, sends what waits (up to `drainMs`), disconnects. */
   close(options?: { drainMs?: number }): Promise<void>;
 }
@@ -47,26 +60,45 @@ export async function loadDeviceKeys(config: EdgeConfig): Promise<Map<string, { 
   return keys;
 }
 
+/** Opens the outbox the config names. */
+export async function openConfiguredOutbox(config: EdgeConfig, logger: Logger): Promise<Outbox> {
+  return config.outbox.kind === 'disk'
+    ? openDiskOutbox({ dir: config.outbox.dir, maxBytes: config.outbox.maxBytes, logger: logger.child({ stage: 'outbox' }) })
+    : createMemoryOutbox({ maxBytes: config.outbox.maxBytes });
+}
+
 /**
  * The edge agent: polls every configured device, turns samples into numbered
- * readings in the outbox, and publishes them as signed batches.
+ * readings in the outbox, publishes them as signed batches, and keeps its
+ * status (which devices answer) retained on its status topic.
  */
 export async function startEdgeAgent(params: EdgeAgentParameters): Promise<EdgeAgent> {
   const { config, logger } = params;
-  const outbox = params.outbox ?? createMemoryOutbox();
   const keys = await loadDeviceKeys(config);
   const sequences = new Map<string, SequenceAllocator>();
   for (const device of config.devices) {
     sequences.set(device.id, await SequenceAllocator.open(join(config.keyDir, `${device.id}.seq`)));
   }
+  const outbox = params.outbox ?? (await openConfiguredOutbox(config, logger));
 
-  const client = await connectAsync(config.mqtt.url, {
-    clientId: config.agentId,
-    username: config.mqtt.username,
-    password: config.mqtt.password,
-    reconnectPeriod: 1000,
+  let client: MqttClient;
+  try {
+    client = await connectBroker(config, params.connectWaitMs ?? 5000, logger);
+  } catch (error) {
+    await outbox.close();
+    throw error;
+  }
+  const status = createAgentStatusPublisher({
+    client,
+    agentId: config.agentId,
+    enterprise: config.enterprise,
+    devices: config.devices.map((d) => d.id),
+    outbox: () => outbox.usage(),
+    logger,
   });
-  client.on('error', (error) => logger.warn({ err: error }, 'mqtt error'));
+  client.on('connect', () => status.publish());
+  if (client.connected) status.publish();
+
   const publisher = createBatchPublisher({
     client,
     outbox,
@@ -78,6 +110,7 @@ export async function startEdgeAgent(params: EdgeAgentParameters): Promise<EdgeA
   });
 
   let polled = 0;
+  let full = false;
   // Samples of one device are numbered and queued in poll order.
   const queues = new Map<string, Promise<void>>();
   const enqueue = (deviceId: string, samples: readonly PolledSample[]): void => {
@@ -95,8 +128,24 @@ export async function startEdgeAgent(params: EdgeAgentParameters): Promise<EdgeA
         seq: seqs[i]!,
         flag: s.flag,
       }));
-      await outbox.append(readings);
+      try {
+        await outbox.append(readings);
+      } catch (error) {
+        if (!isQingliuError(error, 'STORE_UNAVAILABLE')) throw error;
+        if (!full) {
+          full = true;
+          logger.error({ err: error, device: deviceId, usage: outbox.usage() }, 'outbox refuses readings: new readings are dropped and counted until it has room');
+          status.publish();
+        }
+        return;
+      }
+      if (full) {
+        full = false;
+        logger.warn({ usage: outbox.usage() }, 'outbox takes readings again');
+        status.publish();
+      }
       polled += readings.length;
+      params.onQueued?.(readings);
       publisher.kick();
     });
     queues.set(
@@ -110,22 +159,81 @@ export async function startEdgeAgent(params: EdgeAgentParameters): Promise<EdgeA
       device,
       logger: logger.child({ device: device.id }),
       onSamples: (samples) => enqueue(device.id, samples),
+      onStatus: (s) => status.device(device.id, s),
     }),
   );
   for (const poller of pollers) poller.start();
-  logger.info({ devices: config.devices.length }, 'edge agent started');
+  // Readings left from before a restart go out first.
+  publisher.kick();
+  logger.info({ devices: config.devices.length, waiting: outbox.size() }, 'edge agent started');
 
+  let closing: Promise<void> | undefined;
   return {
     publicKeys: new Map([...keys].map(([device, { publicKeyHex }]) => [device, publicKeyHex])),
-    stats: () => ({ polled, published: publisher.published(), waiting: outbox.size() }),
-    async close(options = {}) {
-      await Promise.all(pollers.map((poller) => poller.close()));
-      await Promise.all(queues.values());
-      const drained = await publisher.drain(options.drainMs ?? 5000);
-      if (!drained) logger.warn({ waiting: outbox.size() }, 'stopping with readings still in the outbox');
-      await publisher.stop();
-      await client.endAsync(true);
-      await outbox.close();
+    stats: () => ({ polled, published: publisher.published(), waiting: outbox.size(), refused: outbox.usage().refused }),
+    status: () => status.current(),
+    close(options = {}) {
+      closing ??= (async () => {
+        await Promise.all(pollers.map((poller) => poller.close()));
+        await Promise.all(queues.values());
+        const drained = await publisher.drain(options.drainMs ?? 5000);
+        if (!drained) logger.warn({ waiting: outbox.size() }, 'stopping with readings still in the outbox');
+        await publisher.stop();
+        await status.goodbye(1000);
+        await client.endAsync(!drained);
+        await outbox.close();
+      })();
+      return closing;
     },
   };
+}
+
+/**
+ * Connects with the agent's last will (`online: false`, retained) and waits
+ * up to `waitMs` for the first connection. A broker that refuses the
+ * account stops the start; one that cannot be reached does not (readings
+ * wait in the outbox and the client keeps retrying every second).
+ */
+async function connectBroker(config: EdgeConfig, waitMs: number, logger: Logger): Promise<MqttClient> {
+  const client = connect(config.mqtt.url, {
+    clientId: config.agentId,
+    username: config.mqtt.username,
+    password: config.mqtt.password,
+    reconnectPeriod: 1000,
+    connectTimeout: 5000,
+    will: {
+      topic: agentStatusTopic(config.enterprise, config.agentId),
+      payload: Buffer.from(JSON.stringify(offlineStatus(config.agentId, config.enterprise))),
+      qos: 1,
+      retain: true,
+    },
+  });
+  const refused = await new Promise<Error | undefined>((resolve) => {
+    const timer = setTimeout(() => done(undefined), waitMs);
+    const onConnect = (): void => done(undefined);
+    const onError = (error: Error & { code?: unknown }): void => {
+      // CONNACK 4/5 (MQTT 3.1.1), 134/135 (MQTT 5): bad user name or password, not authorized.
+      if ([4, 5, 134, 135].includes(Number(error.code))) done(error);
+    };
+    function done(error: Error | undefined): void {
+      clearTimeout(timer);
+      client.off('connect', onConnect);
+      client.off('error', onError);
+      resolve(error);
+    }
+    client.on('connect', onConnect);
+    client.on('error', onError);
+  });
+  client.on('error', (error) => logger.warn({ err: error }, 'mqtt error'));
+  client.on('offline', () => logger.warn({ url: config.mqtt.url }, 'broker unreachable; readings wait in the outbox'));
+  client.on('reconnect', () => logger.debug('reconnecting to the broker'));
+  if (refused) {
+    await client.endAsync(true);
+    throw new QingliuError('BROKER_UNAVAILABLE', `broker ${config.mqtt.url} refused agent ${config.agentId}: ${refused.message}`, {
+      retryable: false,
+      cause: refused,
+    });
+  }
+  if (!client.connected) logger.warn({ url: config.mqtt.url, waitMs }, 'broker not reachable yet; polling starts anyway');
+  return client;
 }

@@ -46,8 +46,10 @@ export function shouldRefuseEveryAccountWithoutTheRole(
         let holders = 0;
         for (const name of SIGNER_NAMES) {
           const signer = chain.signers[name];
+          const holds = (await contract.getFunction('hasRole')(roleId, chain.addresses[name])) as boolean;
+          // Made only now, and awaited at once: a rejection left pending across an await is unhandled.
           const call = as(contract, signer).getFunction(fn).staticCall(...args());
-          if (await contract.getFunction('hasRole')(roleId, chain.addresses[name])) {
+          if (holds) {
             if (holderReverts) await revertOf(call, holderReverts);
             else await call; // must not revert
             holders += 1;

@@ -111,7 +111,14 @@ export async function send(
   fn: string,
   ...args: unknown[]
 ): Promise<TransactionReceipt> {
-  return mined(chain, as(contract, signer).getFunction(fn)(...args) as Promise<ContractTransactionResponse>);
+  let tx: ContractTransactionResponse;
+  try {
+    tx = (await as(contract, signer).getFunction(fn)(...args)) as ContractTransactionResponse;
+  } catch (error) {
+    signer.reset(); // the NonceManager counted a nonce for the transaction that was never sent
+    throw error;
+  }
+  return mined(chain, tx);
 }
 
 /** A raw JSON-RPC call to anvil (its test methods: evm_setNextBlockTimestamp, evm_mine, ...). */
