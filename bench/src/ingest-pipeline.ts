@@ -5,7 +5,7 @@
  * batch size, one writer. Real parts: Debian's influxd and mosquitto, the
  * ingester as its own process (node cloud/dist/main.js).
  *
- *   node bench/dist/ingest-pipeline.js [--readings 200000] [--batch 500]
+ *   node bench/dist/ingest-pipeline.js [--readings 200000] [--batch 500] [--connections 4]
  *
  * Last line: {"pipeline_rps":...,"raw_rps":...,"ratio":...}
  */
@@ -21,8 +21,11 @@ import { BATCH_VERSION, generateDeviceKeyPair, readingsTopic, signBatch } from '
 import type { Reading } from '@qingliu/protocol';
 import { startInfluxd, startMosquitto } from '@qingliu/testkit';
 
-const { values } = parseArgs({ options: { readings: { type: 'string', default: '200000' }, batch: { type: 'string', default: '500' } } });
+const { values } = parseArgs({
+  options: { readings: { type: 'string', default: '200000' }, batch: { type: 'string', default: '500' }, connections: { type: 'string', default: '4' } },
+});
 const total = Number(values.readings);
+const connections = Number(values.connections);
 const batchSize = Number(values.batch);
 const devices = 8;
 const main = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'cloud', 'dist', 'main.js');
@@ -76,7 +79,7 @@ const payloads = batches.map(({ device, readings }) =>
 );
 await writeFile(join(dir, 'enrolment.json'), JSON.stringify({ devices: keys.map((k, d) => ({ device: ids[d], enterprise: 'ent-a', outfall: `out-${d}`, publicKey: k.publicKeyHex, sampleIntervalMs: 1000 })) }));
 await writeFile(join(dir, 'cloud.yaml'), stringify({
-  mqtt: { url: mosquitto.url, clientId: 'ingester-bench' },
+  mqtt: { url: mosquitto.url, clientId: 'ingester-bench', sharedGroup: 'ingest', connections },
   influx: { url: influxd.url, database: 'qingliu' },
   registryFile: join(dir, 'enrolment.json'),
   deadLetterDir: join(dir, 'dead'),
@@ -117,5 +120,5 @@ await rm(dir, { recursive: true, force: true });
 if (stored !== total) throw new Error(`pipeline stored ${stored} of ${total}`);
 const pipelineRps = total / pipelineSeconds;
 const rawRps = total / rawSeconds;
-console.log(`readings ${total}, batch ${batchSize}, devices ${devices}; raw ${rawSeconds.toFixed(2)} s, pipeline ${pipelineSeconds.toFixed(2)} s`);
+console.log(`readings ${total}, batch ${batchSize}, devices ${devices}, ingester connections ${connections}; raw ${rawSeconds.toFixed(2)} s, pipeline ${pipelineSeconds.toFixed(2)} s`);
 console.log(JSON.stringify({ pipeline_rps: Math.round(pipelineRps), raw_rps: Math.round(rawRps), ratio: Number((pipelineRps / rawRps).toFixed(3)) }));

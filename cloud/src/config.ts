@@ -45,6 +45,8 @@ export const cloudConfigSchema = z.strictObject({
     clientId: idSchema,
     /** Shared-subscription group: several ingesters split the messages (Mosquitto, EMQX). */
     sharedGroup: idSchema.optional(),
+    /** Connections in this process sharing `sharedGroup`: overlaps one message's checks with another's write. */
+    connections: z.number().int().min(1).max(64).default(1),
     /** PEM file of the CA that signed the broker's certificate (mqtts://). */
     caFile: z.string().optional(),
   }),

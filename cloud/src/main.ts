@@ -70,6 +70,7 @@ async function main(): Promise<void> {
     mqtt: {
       url: mqttUrl,
       clientId: config.mqtt.clientId,
+      connections: config.mqtt.connections,
       ...(config.mqtt.username === undefined ? {} : { username: config.mqtt.username }),
       ...(password === undefined ? {} : { password }),
       ...(config.mqtt.sharedGroup === undefined ? {} : { sharedGroup: config.mqtt.sharedGroup }),

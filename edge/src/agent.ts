@@ -145,6 +145,7 @@ export async function startEdgeAgent(params: EdgeAgentParameters): Promise<EdgeA
         status.publish();
       }
       polled += readings.length;
+      logger.debug({ device: deviceId, firstSeq: readings[0]!.seq, lastSeq: readings[readings.length - 1]!.seq }, 'readings queued');
       params.onQueued?.(readings);
       publisher.kick();
     });

@@ -23,6 +23,8 @@ export interface IngesterParameters {
     sharedGroup?: string;
     /** CA certificate(s) for mqtts:// brokers, PEM. */
     ca?: string | Buffer;
+    /** MQTT connections sharing `sharedGroup` in this process (default 1). */
+    connections?: number;
   };
   registry: DeviceRegistry;
   store: ReadingStore;
@@ -142,6 +144,23 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
       if (!isQingliuError(error)) throw error;
       return refuse(error.code, error.shortMessage, topic, payload);
     }
+    // One message per device at a time, so two copies of a batch on two connections cannot both pass.
+    return withDeviceLock(readings[0]!.device, () => storeNew(topic, payload, readings));
+  }
+
+  const deviceLocks = new Map<string, Promise<unknown>>();
+  function withDeviceLock<T>(device: string, work: () => Promise<T>): Promise<T> {
+    const previous = deviceLocks.get(device) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const settled = next.catch(() => undefined);
+    deviceLocks.set(device, settled);
+    void settled.then(() => {
+      if (deviceLocks.get(device) === settled) deviceLocks.delete(device);
+    });
+    return next;
+  }
+
+  async function storeNew(topic: string, payload: Buffer, readings: Reading[]): Promise<boolean> {
     const split = guard.split(readings);
     const fresh = split.fresh;
     if (split.toCheck.length > 0) fresh.push(...(await notStoredYet(split.toCheck)));
@@ -166,48 +185,62 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
     }
   }
 
-  // The handler is set before connecting: a persistent session delivers queued
-  // messages right after CONNACK, and none may be acknowledged unstored.
-  const client: MqttClient = connect(params.mqtt.url, {
-    clientId: params.mqtt.clientId,
-    clean: false,
-    reconnectPeriod: 1000,
-    ...(params.mqtt.username === undefined ? {} : { username: params.mqtt.username }),
-    ...(params.mqtt.password === undefined ? {} : { password: params.mqtt.password }),
-    ...(params.mqtt.ca === undefined ? {} : { ca: params.mqtt.ca }),
-  });
-  // mqtt.js sends the PUBACK when this callback is called: only after the store has the readings.
-  client.handleMessage = (packet, callback) => {
-    const publish = packet as IPublishPacket;
-    const payload = Buffer.isBuffer(publish.payload) ? publish.payload : Buffer.from(publish.payload);
-    handle(publish.topic, payload).then(
-      (ack) => {
-        if (ack) callback();
-        // Not acknowledged: the broker redelivers it on the next session.
-      },
-      (error: unknown) => {
-        logger.error({ err: error }, 'ingest failed');
-        callback(error as Error);
-      },
-    );
-  };
-  await new Promise<void>((resolve, reject) => {
-    const onError = (error: Error): void => {
-      client.end(true);
-      reject(new QingliuError('BROKER_UNAVAILABLE', `cannot connect to ${params.mqtt.url}`, { retryable: true, cause: error, details: error.message }));
-    };
-    client.once('connect', () => {
-      client.off('error', onError);
-      resolve();
-    });
-    client.once('error', onError);
-  });
-  client.on('error', (error) => logger.warn({ err: error }, 'mqtt error'));
+  const connections = params.mqtt.connections ?? 1;
+  if (connections > 1 && !params.mqtt.sharedGroup) {
+    throw new QingliuError('CONFIG_INVALID', 'mqtt.connections > 1 needs mqtt.sharedGroup (a broker with shared subscriptions)');
+  }
   const topic = params.mqtt.sharedGroup
     ? `$share/${params.mqtt.sharedGroup}/${ALL_READINGS_TOPIC}`
     : ALL_READINGS_TOPIC;
-  await client.subscribeAsync(topic, { qos: 1 });
-  logger.info({ topic, url: params.mqtt.url }, 'ingester subscribed');
+
+  async function subscriber(clientId: string): Promise<MqttClient> {
+    // The handler is set before connecting: a persistent session delivers queued
+    // messages right after CONNACK, and none may be acknowledged unstored.
+    const client: MqttClient = connect(params.mqtt.url, {
+      clientId,
+      clean: false,
+      reconnectPeriod: 1000,
+      ...(params.mqtt.username === undefined ? {} : { username: params.mqtt.username }),
+      ...(params.mqtt.password === undefined ? {} : { password: params.mqtt.password }),
+      ...(params.mqtt.ca === undefined ? {} : { ca: params.mqtt.ca }),
+    });
+    // mqtt.js sends the PUBACK when this callback is called: only after the store has the readings.
+    client.handleMessage = (packet, callback) => {
+      const publish = packet as IPublishPacket;
+      const payload = Buffer.isBuffer(publish.payload) ? publish.payload : Buffer.from(publish.payload);
+      handle(publish.topic, payload).then(
+        (ack) => {
+          if (ack) callback();
+          // Not acknowledged: the broker redelivers it on the next session.
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'ingest failed');
+          callback(error as Error);
+        },
+      );
+    };
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: Error): void => {
+        client.end(true);
+        reject(new QingliuError('BROKER_UNAVAILABLE', `cannot connect to ${params.mqtt.url}`, { retryable: true, cause: error, details: error.message }));
+      };
+      client.once('connect', () => {
+        client.off('error', onError);
+        resolve();
+      });
+      client.once('error', onError);
+    });
+    client.on('error', (error) => logger.warn({ err: error }, 'mqtt error'));
+    await client.subscribeAsync(topic, { qos: 1 });
+    return client;
+  }
+
+  // Each connection handles one message at a time; several overlap one message's checks with another's write.
+  const clients: MqttClient[] = [];
+  for (let i = 0; i < connections; i += 1) {
+    clients.push(await subscriber(connections === 1 ? params.mqtt.clientId : `${params.mqtt.clientId}-${i}`));
+  }
+  logger.info({ topic, url: params.mqtt.url, connections }, 'ingester subscribed');
 
   return {
     stats: () => structuredClone(stats),
@@ -221,7 +254,7 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
     },
     async close() {
       closing = true;
-      await client.endAsync();
+      await Promise.all(clients.map((client) => client.endAsync()));
     },
   };
 }
