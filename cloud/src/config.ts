@@ -22,6 +22,8 @@ const accountSchema = z.strictObject({
   passwordHash: z.string().startsWith('scrypt$'),
   role: z.enum(['edge', 'ingester', 'bureau']),
   enterprise: idSchema.optional(),
+  /** For `edge`: the devices it may publish for (default: all of its enterprise's enrolled devices). */
+  devices: z.array(idSchema).optional(),
 });
 
 export const cloudConfigSchema = z.strictObject({

@@ -61,6 +61,8 @@ export async function startAuthMosquitto(params: StartAuthMosquittoParameters): 
       `persistence_location ${dir}/`,
       'max_queued_messages 0',
       'log_dest stderr',
+      // As root, mosquitto would drop to the `mosquitto` user, who cannot read this private temp folder.
+      ...(process.getuid?.() === 0 ? ['user root'] : []),
       '',
     ].join('\n'),
   );

@@ -18,6 +18,8 @@ export interface BrokerAccount {
   role: BrokerRole;
   /** Required for `edge`. */
   enterprise?: string | undefined;
+  /** For `edge`: the devices this agent may publish for; all enrolled devices of its enterprise if left out. */
+  devices?: readonly string[] | undefined;
 }
 
 export function mayPublish(account: BrokerAccount, topic: string, registry: DeviceRegistry): boolean {
@@ -26,6 +28,7 @@ export function mayPublish(account: BrokerAccount, topic: string, registry: Devi
   if (status) return status.enterprise === account.enterprise;
   const route = parseReadingsTopic(topic);
   if (!route || route.enterprise !== account.enterprise) return false;
+  if (account.devices && !account.devices.includes(route.device)) return false;
   return registry.get(route.device)?.enterprise === account.enterprise;
 }
 

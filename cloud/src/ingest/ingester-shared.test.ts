@@ -39,7 +39,7 @@ describe('two ingesters on one shared subscription', () => {
     );
     for (const n of [1, 2]) {
       await writeCloudConfig(join(dir, `ingester-${n}.yaml`), {
-        mqtt: { url: mosquitto.url, clientId: `ingester-${n}`, sharedGroup: 'ingest' },
+        mqtt: { url: mosquitto.url, clientId: `ingester-${n}`, sharedGroup: 'ingest', connections: n },
         influx: { url: influxd.url, database: 'qingliu', timeoutMs: 2000 },
         registryFile: join(dir, 'enrolment.json'),
         deadLetterDir: join(dir, `dead-letters-${n}`),

@@ -1,0 +1,40 @@
+import { generateDeviceKeyPair, readingsTopic } from '@qingliu/protocol';
+import { DeviceRegistry } from '../registry/device-registry.js';
+import { mayPublish, maySubscribe } from './broker-accounts.js';
+import type { BrokerAccount } from './broker-accounts.js';
+
+const registry = new DeviceRegistry(
+  [['d1', 'ent-a'], ['d2', 'ent-a'], ['d3', 'ent-b']].map(([device, enterprise]) => ({
+    device: device!, enterprise: enterprise!, outfall: `o-${device}`, publicKey: generateDeviceKeyPair().publicKeyHex, sampleIntervalMs: 1000,
+  })),
+);
+const edge = (extra: Partial<BrokerAccount> = {}): BrokerAccount => ({ username: 'e', passwordHash: '', role: 'edge', enterprise: 'ent-a', ...extra });
+
+describe('broker ACLs', () => {
+  it("lets an edge agent publish readings only for its enterprise's enrolled devices, and its status", () => {
+    expect(mayPublish(edge(), readingsTopic('ent-a', 'd1'), registry)).toBe(true);
+    expect(mayPublish(edge(), readingsTopic('ent-a', 'd3'), registry)).toBe(false); // d3 is ent-b's
+    expect(mayPublish(edge(), readingsTopic('ent-b', 'd3'), registry)).toBe(false);
+    expect(mayPublish(edge(), readingsTopic('ent-a', 'd9'), registry)).toBe(false); // not enrolled
+    expect(mayPublish(edge(), 'qingliu/v1/ent-a/agent-1/status', registry)).toBe(true);
+    expect(mayPublish(edge(), 'qingliu/v1/ent-b/agent-1/status', registry)).toBe(false);
+    expect(mayPublish(edge(), 'qingliu/v1/ent-a/d1/other', registry)).toBe(false);
+  });
+
+  it('narrows an agent to its own devices when the account lists them', () => {
+    expect(mayPublish(edge({ devices: ['d2'] }), readingsTopic('ent-a', 'd2'), registry)).toBe(true);
+    expect(mayPublish(edge({ devices: ['d2'] }), readingsTopic('ent-a', 'd1'), registry)).toBe(false);
+  });
+
+  it('lets the ingester and the bureau read readings and status, and publish nothing; an edge reads nothing', () => {
+    for (const role of ['ingester', 'bureau'] as const) {
+      const account = { ...edge(), role };
+      expect(maySubscribe(account, 'qingliu/v1/+/+/readings')).toBe(true);
+      expect(maySubscribe(account, '$share/ingest/qingliu/v1/+/+/readings')).toBe(true);
+      expect(maySubscribe(account, 'qingliu/v1/+/+/status')).toBe(true);
+      expect(maySubscribe(account, '#')).toBe(false);
+      expect(mayPublish(account, readingsTopic('ent-a', 'd1'), registry)).toBe(false);
+    }
+    expect(maySubscribe(edge(), 'qingliu/v1/ent-a/d1/readings')).toBe(false);
+  });
+});
