@@ -5,7 +5,7 @@
  * batch size, one writer. Real parts: Debian's influxd and mosquitto, the
  * ingester as its own process (node cloud/dist/main.js).
  *
- *   node bench/dist/ingest-pipeline.js [--readings 200000] [--batch 500] [--connections 4]
+ *   node bench/dist/ingest-pipeline.js [--readings 200000] [--batch 500] [--connections 4] [--no-journal]
  *
  * Last line: {"pipeline_rps":...,"raw_rps":...,"ratio":...}
  */
@@ -22,10 +22,12 @@ import type { Reading } from '@qingliu/protocol';
 import { startInfluxd, startMosquitto } from '@qingliu/testkit';
 
 const { values } = parseArgs({
-  options: { readings: { type: 'string', default: '200000' }, batch: { type: 'string', default: '500' }, connections: { type: 'string', default: '4' } },
+  allowNegative: true,
+  options: { readings: { type: 'string', default: '200000' }, batch: { type: 'string', default: '500' }, connections: { type: 'string', default: '4' }, journal: { type: 'boolean', default: true } },
 });
 const total = Number(values.readings);
 const connections = Number(values.connections);
+const journal = values.journal;
 const batchSize = Number(values.batch);
 const devices = 8;
 const main = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'cloud', 'dist', 'main.js');
@@ -83,6 +85,7 @@ await writeFile(join(dir, 'cloud.yaml'), stringify({
   influx: { url: influxd.url, database: 'qingliu' },
   registryFile: join(dir, 'enrolment.json'),
   deadLetterDir: join(dir, 'dead'),
+  ...(journal ? { journalDir: join(dir, 'journal') } : {}),
   maxPayloadBytes: 16 * 1024 * 1024,
   http: { port: 0 },
 }));
@@ -120,5 +123,5 @@ await rm(dir, { recursive: true, force: true });
 if (stored !== total) throw new Error(`pipeline stored ${stored} of ${total}`);
 const pipelineRps = total / pipelineSeconds;
 const rawRps = total / rawSeconds;
-console.log(`readings ${total}, batch ${batchSize}, devices ${devices}, ingester connections ${connections}; raw ${rawSeconds.toFixed(2)} s, pipeline ${pipelineSeconds.toFixed(2)} s`);
+console.log(`readings ${total}, batch ${batchSize}, devices ${devices}, ingester connections ${connections}, journal ${journal ? 'on' : 'off'}; raw ${rawSeconds.toFixed(2)} s, pipeline ${pipelineSeconds.toFixed(2)} s`);
 console.log(JSON.stringify({ pipeline_rps: Math.round(pipelineRps), raw_rps: Math.round(rawRps), ratio: Number((pipelineRps / rawRps).toFixed(3)) }));

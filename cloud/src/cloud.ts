@@ -3,6 +3,7 @@ import type { PollutantCode } from '@qingliu/protocol';
 import { createIngester } from './ingest/ingester.js';
 import type { Ingester, IngesterParameters } from './ingest/ingester.js';
 import type { DeadLetterStore } from './ports/dead-letter-store.js';
+import type { IngestJournal } from './ingest/ingest-journal.js';
 import type { IngestStats } from './ingest/ingest-stats.js';
 import type { Ledger } from './ports/ledger.js';
 import type { ReadingStore } from './ports/reading-store.js';
@@ -16,6 +17,8 @@ export interface CloudParameters {
   /** Leave out to ingest without settling (the settler runs in one process only). */
   ledger?: Ledger;
   deadLetters?: DeadLetterStore;
+  journal?: IngestJournal;
+  maxJournalBytes?: number;
   maxPayloadBytes?: number;
   mqtt: IngesterParameters['mqtt'];
   /** Settlement period, milliseconds (seconds in the demo, hours or a day in service). */
@@ -54,6 +57,8 @@ export async function startCloud(params: CloudParameters): Promise<Cloud> {
     store,
     ...(params.deadLetters ? { deadLetters: params.deadLetters } : {}),
     ...(params.maxPayloadBytes ? { maxPayloadBytes: params.maxPayloadBytes } : {}),
+    ...(params.journal ? { journal: params.journal } : {}),
+    ...(params.maxJournalBytes ? { maxJournalBytes: params.maxJournalBytes } : {}),
     settlementPeriodMs: params.settlementPeriodMs,
     logger: logger.child({ stage: 'ingest' }),
   });

@@ -60,6 +60,10 @@ export const cloudConfigSchema = z.strictObject({
   /** Enrolment file: `{"devices": [{device, enterprise, outfall, publicKey, sampleIntervalMs}]}`. */
   registryFile: z.string(),
   deadLetterDir: z.string(),
+  /** Write-ahead journal folder: messages are acknowledged once journaled; left out, once in InfluxDB. */
+  journalDir: z.string().optional(),
+  /** Stop acknowledging while this much waits in the journal, bytes (256 MiB). */
+  maxJournalBytes: z.number().int().positive().default(256 * 1024 * 1024),
   maxPayloadBytes: z.number().int().positive().default(CLOUD_DEFAULTS.maxPayloadBytes),
   /** Leave out to ingest without settling (several ingesters, one settler). */
   settlement: z

@@ -18,12 +18,13 @@ import { createEvmLedger } from './chain/evm-ledger.js';
 import { startCloud } from './cloud.js';
 import { loadCloudConfig } from './config.js';
 import { createFileDeadLetterStore } from './dead-letter/file-dead-letter-store.js';
+import { IngestJournal } from './ingest/ingest-journal.js';
 import { startApiServer } from './http/api-server.js';
 import { DeviceRegistry } from './registry/device-registry.js';
 import { createInfluxStore } from './store/influx-store.js';
 
 const { values } = parseArgs({ options: { config: { type: 'string', short: 'c', default: 'cloud.yaml' } } });
-const logger = pino({ name: 'qingliu-cloud', redact: ['password', '*.password', 'privateKey'] });
+const logger = pino({ name: 'qingliu-cloud', level: process.env.QINGLIU_LOG_LEVEL ?? 'info', redact: ['password', '*.password', 'privateKey'] });
 
 async function main(): Promise<void> {
   const config = await loadCloudConfig(values.config);
@@ -49,6 +50,8 @@ async function main(): Promise<void> {
   const store = await createInfluxStore(config.influx);
   const deadLetters = await createFileDeadLetterStore(config.deadLetterDir);
   closers.push(() => deadLetters.close());
+  const journal = config.journalDir ? await IngestJournal.open(config.journalDir) : undefined;
+  if (journal) closers.push(() => journal.close());
   let ledger;
   if (config.settlement) {
     const key = process.env[config.settlement.oracleKeyEnv];
@@ -66,6 +69,7 @@ async function main(): Promise<void> {
     store,
     ...(ledger ? { ledger } : {}),
     deadLetters,
+    ...(journal ? { journal, maxJournalBytes: config.maxJournalBytes } : {}),
     maxPayloadBytes: config.maxPayloadBytes,
     mqtt: {
       url: mqttUrl,

@@ -5,7 +5,8 @@
  * { contractName, abi, bytecode } for each contract defined there.
  *
  * `@openzeppelin/...` imports are read from node_modules. The EVM version is
- * fixed here: solc 0.8.30 would otherwise target osaka.
+ * cancun unless QINGLIU_EVM_VERSION names another (see README, "Other EVM chains");
+ * it is always set: solc 0.8.30 would otherwise target osaka.
  */
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
@@ -14,7 +15,12 @@ import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import solc from 'solc';
 
-const EVM_VERSION = 'cancun';
+const EVM_VERSIONS = ['london', 'paris', 'shanghai', 'cancun', 'prague'];
+const EVM_VERSION = process.env.QINGLIU_EVM_VERSION || 'cancun';
+if (!EVM_VERSIONS.includes(EVM_VERSION)) {
+  console.error(`contracts: QINGLIU_EVM_VERSION=${EVM_VERSION} is not one of ${EVM_VERSIONS.join(', ')}`);
+  process.exit(1);
+}
 const OPTIMIZER_RUNS = 200;
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));

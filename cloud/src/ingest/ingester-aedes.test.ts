@@ -62,3 +62,5 @@ function accessControl(context: IngestSuiteContext): void {
 }
 
 describeIngestOverBroker('the embedded aedes broker', startAedes, accessControl);
+
+describeIngestOverBroker('the embedded aedes broker', startAedes, undefined, { journal: true });

@@ -44,6 +44,7 @@ describe('ingester faults', () => {
       influx: { url: influxd.url, database: 'qingliu', timeoutMs: 2000 },
       registryFile: join(dir, 'enrolment.json'),
       deadLetterDir: join(dir, 'dead-letters'),
+      journalDir: join(dir, 'journal'),
       http: { port: 0 },
     });
     store = await createInfluxStore({ url: influxd.url, database: 'qingliu' });

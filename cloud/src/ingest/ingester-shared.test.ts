@@ -43,6 +43,8 @@ describe('two ingesters on one shared subscription', () => {
         influx: { url: influxd.url, database: 'qingliu', timeoutMs: 2000 },
         registryFile: join(dir, 'enrolment.json'),
         deadLetterDir: join(dir, `dead-letters-${n}`),
+        // The one that is killed keeps a journal: its replay must not write anything twice either.
+        ...(n === 2 ? { journalDir: join(dir, 'journal-2') } : {}),
         http: { port: 0 },
       });
     }

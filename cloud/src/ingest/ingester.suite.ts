@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connectAsync } from 'mqtt';
 import type { MqttClient } from 'mqtt';
 import { pino } from 'pino';
@@ -8,6 +11,7 @@ import type { InfluxdServer } from '@qingliu/testkit';
 import type { ReadingStore } from '../ports/reading-store.js';
 import { DeviceRegistry } from '../registry/device-registry.js';
 import { createInfluxStore } from '../store/influx-store.js';
+import { IngestJournal } from './ingest-journal.js';
 import { createIngester } from './ingester.js';
 import type { Ingester } from './ingester.js';
 
@@ -67,14 +71,21 @@ export function describeIngestOverBroker(
   startBroker: () => Promise<SuiteBroker>,
   /** Declares tests of this broker's own, run while the suite's servers are up. */
   more?: (context: IngestSuiteContext) => void,
+  /** Run the ingester with a write-ahead journal (in a temp folder). */
+  options: { journal?: boolean } = {},
 ): void {
   const logger = pino({ level: 'silent' });
   const context = {} as IngestSuiteContext;
   let influxd: InfluxdServer;
   let store: ReadingStore;
+  let journalDir: string | undefined;
+  let journal: IngestJournal | undefined;
 
-  const startIngester = (): Promise<Ingester> =>
-    createIngester({
+  const startIngester = async (): Promise<Ingester> => {
+    await journal?.close();
+    journal = journalDir ? await IngestJournal.open(journalDir) : undefined;
+    return createIngester({
+      ...(journal ? { journal } : {}),
       mqtt: {
         url: context.broker.url,
         ...context.broker.ingester,
@@ -88,13 +99,15 @@ export function describeIngestOverBroker(
       retryMinMs: 50,
       retryMaxMs: 200,
     });
+  };
   const storedSeqs = async (): Promise<{ rows: number; seqs: number }> => {
     const rows = await store.readBatch(context.ingester.currentBatch());
     return { rows: rows.length, seqs: new Set(rows.map((r) => r.seq)).size };
   };
 
-  describe(`ingester over ${name}`, () => {
+  describe(`ingester${options.journal ? ' with a journal' : ''} over ${name}`, () => {
     beforeAll(async () => {
+      if (options.journal) journalDir = await mkdtemp(join(tmpdir(), 'qingliu-journal-'));
       influxd = await startInfluxd();
       context.broker = await startBroker();
       store = await createInfluxStore({ url: influxd.url, database: 'qingliu', timeoutMs: 2000 });
@@ -110,8 +123,10 @@ export function describeIngestOverBroker(
     afterAll(async () => {
       await context.edge?.endAsync(true);
       await context.ingester?.close();
+      await journal?.close();
       await context.broker?.stop();
       await influxd?.stop();
+      if (journalDir) await rm(journalDir, { recursive: true, force: true });
     });
 
     it('stores signed readings once, drops a replayed batch as duplicates, rejects a forged one', async () => {
@@ -129,11 +144,11 @@ export function describeIngestOverBroker(
       expect(await storedSeqs()).toEqual({ rows: 50, seqs: 50 });
     });
 
-    it('holds messages unacknowledged while InfluxDB is down and stores them all once it is back', async () => {
+    it('stores nothing while InfluxDB is down, loses nothing, and stores it all once InfluxDB is back', async () => {
       const { dataDir, port } = influxd;
       const before = context.ingester.stats().stored;
       await influxd.stop({ keepData: true });
-      // The broker acknowledges the edge; the ingester acknowledges the broker only once stored.
+      // The broker acknowledges the edge; the ingester acknowledges the broker only once stored (or journaled).
       await context.edge.publishAsync(TOPIC_A, suitePayload(suiteReadings(20)), { qos: 1 });
       await context.edge.publishAsync(TOPIC_A, suitePayload(suiteReadings(10)), { qos: 1 });
       await waitFor(() => context.ingester.stats().storeRetries >= 2, 5000, 'store retries');

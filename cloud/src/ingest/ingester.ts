@@ -10,6 +10,8 @@ import type { DeviceRegistry } from '../registry/device-registry.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, verifyBatchMessage } from './batch-verifier.js';
 import { emptyIngestStats } from './ingest-stats.js';
 import type { IngestStats } from './ingest-stats.js';
+import type { IngestJournal } from './ingest-journal.js';
+import { createJournalWriter } from './journal-writer.js';
 import { SequenceGuard } from './sequence-guard.js';
 
 export interface IngesterParameters {
@@ -30,6 +32,16 @@ export interface IngesterParameters {
   store: ReadingStore;
   /** Where refused messages are kept, with their reason. */
   deadLetters?: DeadLetterStore;
+  /**
+   * Write-ahead journal: a message is acknowledged once its readings are
+   * fsynced here, and written to the store behind, in big writes. Without
+   * one, each message waits for its own store write.
+   */
+  journal?: IngestJournal;
+  /** With a journal: stop acknowledging while this many bytes wait in it (256 MiB). */
+  maxJournalBytes?: number;
+  /** With a journal: most readings per store write (5,000). */
+  maxReadingsPerWrite?: number;
   /** Length of a settlement period, milliseconds. Readings are assigned to the period they arrive in. */
   settlementPeriodMs: number;
   logger: Logger;
@@ -66,7 +78,10 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
   const retryMaxMs = params.retryMaxMs ?? 5000;
   const stats = emptyIngestStats();
   let closing = false;
-  const guard = new SequenceGuard(await withRetry('read the dedupe state', () => store.highestSequences()));
+  const journal = params.journal;
+  const highest = await withRetry('read the dedupe state', () => store.highestSequences());
+  for (const [device, seq] of journal?.highestPending() ?? []) highest.set(device, Math.max(highest.get(device) ?? -1, seq));
+  const guard = new SequenceGuard(highest);
   const pending = new Map<number, number>();
   const waiters: { batch: number; resolve: () => void }[] = [];
   const listeners: ((readings: readonly Reading[], batch: number) => void)[] = [];
@@ -83,14 +98,14 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
     }
   };
 
-  /** Retries a store call with backoff until it succeeds, or returns undefined once closing. */
-  async function withRetry<T>(what: string, call: () => Promise<T>): Promise<T> {
+  /** Retries a store call with backoff until it succeeds; rethrows once `abandon()` says so. */
+  async function withRetry<T>(what: string, call: () => Promise<T>, abandon = (): boolean => closing): Promise<T> {
     let delay = retryMinMs;
     for (;;) {
       try {
         return await call();
       } catch (error) {
-        if (closing) throw error;
+        if (abandon()) throw error;
         stats.storeRetries += 1;
         logger.warn({ err: error, retryInMs: delay }, `could not ${what}; retrying`);
         await new Promise((resolve) => setTimeout(resolve, delay));
@@ -99,8 +114,11 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
     }
   }
 
-  /** Of readings at or below their device's highest stored seq, those the store does not hold. */
-  async function notStoredYet(readings: Reading[]): Promise<Reading[]> {
+  /**
+   * Of readings at or below their device's highest stored seq, those the store
+   * does not hold (nor, unless told otherwise, the journal).
+   */
+  async function notStoredYet(readings: Reading[], inJournal = (r: Reading): boolean => journal?.holds(r.device, r.seq) ?? false): Promise<Reading[]> {
     const byDevice = new Map<string, Reading[]>();
     for (const r of readings) byDevice.set(r.device, [...(byDevice.get(r.device) ?? []), r]);
     const out: Reading[] = [];
@@ -111,7 +129,7 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
       );
       const seen = new Set<number>();
       for (const r of list) {
-        if (!stored.has(r.seq) && !seen.has(r.seq)) out.push(r);
+        if (!stored.has(r.seq) && !seen.has(r.seq) && !inJournal(r)) out.push(r);
         seen.add(r.seq);
       }
     }
@@ -170,20 +188,81 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
       return refuse('DUPLICATE', `all ${readings.length} readings of ${first.device} (seq ${first.seq}..) are stored already`, topic, payload);
     }
     const batch = currentBatch();
-    pending.set(batch, (pending.get(batch) ?? 0) + 1);
+    if (journal) return journalNew(fresh, batch);
+    addPending(batch);
     try {
       if (!(await storeWithRetry(fresh, batch))) return false;
       guard.commit(fresh);
-      stats.stored += fresh.length;
-      for (const listener of listeners) listener(fresh, batch);
+      written(fresh, batch);
       return true;
     } finally {
-      const left = (pending.get(batch) ?? 1) - 1;
-      if (left === 0) pending.delete(batch);
-      else pending.set(batch, left);
-      wakeWaiters();
+      donePending(batch);
     }
   }
+
+  function addPending(batch: number): void {
+    pending.set(batch, (pending.get(batch) ?? 0) + 1);
+  }
+  function donePending(batch: number): void {
+    const left = (pending.get(batch) ?? 1) - 1;
+    if (left === 0) pending.delete(batch);
+    else pending.set(batch, left);
+    wakeWaiters();
+  }
+  function written(readings: readonly Reading[], batch: number): void {
+    stats.stored += readings.length;
+    for (const listener of listeners) listener(readings, batch);
+  }
+
+  const maxJournalBytes = params.maxJournalBytes ?? 256 * 1024 * 1024;
+  let writerStopping = false;
+  const writer = journal
+    ? createJournalWriter({
+        journal,
+        write: (readings) =>
+          withRetry('store readings', () => store.write(readings), () => writerStopping).then(() => true, () => false),
+        onWritten: (entries) => {
+          for (const entry of entries) {
+            written(entry.readings, entry.batch);
+            donePending(entry.batch);
+          }
+        },
+        maxReadingsPerWrite: params.maxReadingsPerWrite ?? 5000,
+      })
+    : undefined;
+
+  async function journalNew(fresh: Reading[], batch: number): Promise<boolean> {
+    // Backpressure: while the store is behind by this much, stop acknowledging; the broker and the edge outboxes hold the rest.
+    while (journal!.pendingBytes() > maxJournalBytes) {
+      if (closing) return false;
+      writer!.kick();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    addPending(batch);
+    try {
+      await journal!.append(batch, fresh);
+    } catch (error) {
+      donePending(batch);
+      throw error;
+    }
+    guard.commit(fresh);
+    writer!.kick();
+    return true;
+  }
+
+  if (journal && writer) {
+    // Entries left by a crash: drop what the store turned out to hold, write the rest.
+    for (const entry of journal.pendingEntries()) {
+      const stillMissing = await notStoredYet(entry.readings, () => false);
+      journal.forget(entry, stillMissing);
+      addPending(entry.batch);
+    }
+    if (journal.pendingEntries().length > 0) {
+      logger.info({ entries: journal.pendingEntries().length }, 'writing journal entries left by the last run');
+    }
+    writer.kick();
+  }
+
 
   const connections = params.mqtt.connections ?? 1;
   if (connections > 1 && !params.mqtt.sharedGroup) {
@@ -255,6 +334,16 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
     async close() {
       closing = true;
       await Promise.all(clients.map((client) => client.endAsync()));
+      // Write what the journal holds while the store answers; what is left waits for the next start.
+      if (writer && journal) {
+        const deadline = Date.now() + 5000;
+        while (journal.pendingEntries().length > 0 && Date.now() < deadline) {
+          writer.kick();
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      }
+      writerStopping = true;
+      await writer?.stop();
     },
   };
 }

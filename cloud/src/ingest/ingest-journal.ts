@@ -1,0 +1,215 @@
+import { mkdir, open, readFile, readdir, rename, unlink } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Reading } from '@qingliu/protocol';
+
+/** Readings accepted together: one message's new readings and the settlement batch they were given. */
+export interface JournalEntry {
+  id: number;
+  batch: number;
+  readings: Reading[];
+}
+
+export interface IngestJournalOptions {
+  /** Start a new segment file past this size, bytes (64 MiB). */
+  segmentBytes?: number;
+}
+
+/**
+ * The ingester's write-ahead journal: a message's readings are appended here
+ * (written and fdatasynced) before the message is acknowledged, and written to
+ * the store from here, in big batches, behind the MQTT path. After a crash the
+ * entries not yet committed are read back and written again.
+ *
+ * On disk: `segment-<first id>.jsonl` files of one JSON entry per line, and
+ * `committed` holding the id of the last entry the store has (written to a
+ * temp file, fsynced, renamed). A line cut short by a crash was never
+ * fsynced, so its message was never acknowledged: it is skipped on reading.
+ */
+export class IngestJournal {
+  readonly #dir: string;
+  readonly #segmentBytes: number;
+  #pending: JournalEntry[] = [];
+  #pendingBytes = 0;
+  #committed = 0;
+  #nextId = 1;
+  #segment: { handle: FileHandle; firstId: number; bytes: number } | undefined;
+  readonly #sizes = new Map<number, number>();
+  /** Uncommitted (device -> seqs), for deduplication. */
+  readonly #index = new Map<string, Set<number>>();
+
+  private constructor(dir: string, options: IngestJournalOptions) {
+    this.#dir = dir;
+    this.#segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024;
+  }
+
+  static async open(dir: string, options: IngestJournalOptions = {}): Promise<IngestJournal> {
+    const journal = new IngestJournal(dir, options);
+    await mkdir(dir, { recursive: true });
+    try {
+      journal.#committed = Number((await readFile(join(dir, 'committed'), 'utf8')).trim()) || 0;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    journal.#nextId = journal.#committed + 1;
+    for (const name of await segmentNames(dir)) {
+      const text = await readFile(join(dir, name), 'utf8');
+      for (const line of text.split('\n')) {
+        let entry: JournalEntry;
+        try {
+          entry = JSON.parse(line) as JournalEntry;
+        } catch {
+          continue; // empty, or cut short by a crash before its fsync
+        }
+        journal.#nextId = Math.max(journal.#nextId, entry.id + 1);
+        if (entry.id > journal.#committed) journal.#track(entry, Buffer.byteLength(line) + 1);
+      }
+    }
+    await journal.#dropCommittedSegments();
+    return journal;
+  }
+
+  /**
+   * Appends durably; resolves once the entry is on disk. Appends made while
+   * a write is under way go out together in the next write, with one fsync
+   * (group commit), always in id order.
+   */
+  append(batch: number, readings: Reading[]): Promise<JournalEntry> {
+    const entry = { id: this.#nextId++, batch, readings };
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ entry, line: `${JSON.stringify(entry)}\n`, resolve, reject });
+      this.#flush();
+    });
+  }
+
+  readonly #queue: { entry: JournalEntry; line: string; resolve: (entry: JournalEntry) => void; reject: (error: unknown) => void }[] = [];
+  #flushing = false;
+
+  #flush(): void {
+    if (this.#flushing) return;
+    this.#flushing = true;
+    void (async () => {
+      while (this.#queue.length > 0) {
+        const items = this.#queue.splice(0);
+        try {
+          const text = items.map((item) => item.line).join('');
+          const bytes = Buffer.byteLength(text);
+          if (!this.#segment || (this.#segment.bytes > 0 && this.#segment.bytes + bytes > this.#segmentBytes)) {
+            await this.#segment?.handle.close();
+            const firstId = items[0]!.entry.id;
+            this.#segment = { handle: await open(join(this.#dir, `segment-${firstId}.jsonl`), 'a', 0o600), firstId, bytes: 0 };
+          }
+          await this.#segment.handle.write(text);
+          await this.#segment.handle.datasync();
+          this.#segment.bytes += bytes;
+        } catch (error) {
+          for (const item of items) item.reject(error);
+          continue;
+        }
+        for (const item of items) {
+          this.#track(item.entry, Buffer.byteLength(item.line));
+          item.resolve(item.entry);
+        }
+      }
+      this.#flushing = false;
+    })();
+  }
+
+  /** Uncommitted entries, oldest first, up to about `maxReadings` (at least one entry). */
+  peek(maxReadings: number): JournalEntry[] {
+    const out: JournalEntry[] = [];
+    let n = 0;
+    for (const entry of this.#pending) {
+      if (out.length > 0 && n + entry.readings.length > maxReadings) break;
+      out.push(entry);
+      n += entry.readings.length;
+    }
+    return out;
+  }
+
+  /** Marks every entry up to `throughId` as in the store. */
+  async commit(throughId: number): Promise<JournalEntry[]> {
+    const done: JournalEntry[] = [];
+    while (this.#pending.length > 0 && this.#pending[0]!.id <= throughId) {
+      const entry = this.#pending.shift()!;
+      this.#pendingBytes -= this.#sizes.get(entry.id) ?? 0;
+      this.#sizes.delete(entry.id);
+      for (const r of entry.readings) this.#index.get(r.device)?.delete(r.seq);
+      done.push(entry);
+    }
+    this.#committed = Math.max(this.#committed, throughId);
+    const tmp = join(this.#dir, 'committed.tmp');
+    const handle = await open(tmp, 'w', 0o600);
+    try {
+      await handle.writeFile(`${this.#committed}\n`);
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, join(this.#dir, 'committed'));
+    await this.#dropCommittedSegments();
+    return done;
+  }
+
+  /** Drops entries (or readings of them) the store turned out to hold already, without writing them. */
+  forget(entry: JournalEntry, keep: Reading[]): void {
+    for (const r of entry.readings) this.#index.get(r.device)?.delete(r.seq);
+    entry.readings = keep;
+    for (const r of keep) this.#indexed(r.device).add(r.seq);
+  }
+
+  /** Whether an uncommitted entry holds this reading. */
+  holds(device: string, seq: number): boolean {
+    return this.#index.get(device)?.has(seq) ?? false;
+  }
+
+  /** The highest uncommitted seq of each device. */
+  highestPending(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const [device, seqs] of this.#index) for (const seq of seqs) out.set(device, Math.max(out.get(device) ?? -1, seq));
+    return out;
+  }
+
+  pendingEntries(): readonly JournalEntry[] {
+    return this.#pending;
+  }
+
+  pendingBytes(): number {
+    return this.#pendingBytes;
+  }
+
+  async close(): Promise<void> {
+    await this.#segment?.handle.close();
+    this.#segment = undefined;
+  }
+
+  #track(entry: JournalEntry, bytes: number): void {
+    this.#pending.push(entry);
+    this.#pendingBytes += bytes;
+    this.#sizes.set(entry.id, bytes);
+    for (const r of entry.readings) this.#indexed(r.device).add(r.seq);
+  }
+
+  #indexed(device: string): Set<number> {
+    let seqs = this.#index.get(device);
+    if (!seqs) this.#index.set(device, (seqs = new Set()));
+    return seqs;
+  }
+
+  async #dropCommittedSegments(): Promise<void> {
+    const names = await segmentNames(this.#dir);
+    // A segment is done when the next one starts at or below the committed id + 1.
+    for (let i = 0; i + 1 < names.length; i += 1) {
+      const nextFirst = firstIdOf(names[i + 1]!);
+      if (nextFirst <= this.#committed + 1 && firstIdOf(names[i]!) !== this.#segment?.firstId) {
+        await unlink(join(this.#dir, names[i]!));
+      }
+    }
+  }
+}
+
+const firstIdOf = (name: string): number => Number(/^segment-(\d+)\.jsonl$/.exec(name)![1]);
+
+async function segmentNames(dir: string): Promise<string[]> {
+  return (await readdir(dir)).filter((n) => /^segment-\d+\.jsonl$/.test(n)).sort((a, b) => firstIdOf(a) - firstIdOf(b));
+}
