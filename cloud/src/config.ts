@@ -74,6 +74,8 @@ export const cloudConfigSchema = z.strictObject({
       /** Name of the environment variable holding the oracle's private key. */
       oracleKeyEnv: z.string(),
       ledgerAddress: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 20-byte hex address'),
+      /** Journal of settlements not yet confirmed on chain (JSON lines): an outage delays them, never drops one. */
+      journalPath: z.string(),
     })
     .optional(),
   http: z

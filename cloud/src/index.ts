@@ -27,3 +27,4 @@ export * from './dead-letter/file-dead-letter-store.js';
 export * from './chain/durable-ledger.js';
 export * from './proofs/reading-proof.js';
 export * from './proofs/verify-proof.js';
+export * from './proofs/proof-service.js';

@@ -14,8 +14,11 @@ import { pino } from 'pino';
 import { isQingliuError } from '@qingliu/protocol';
 import type { PollutantCode } from '@qingliu/protocol';
 import { createEmbeddedBroker } from './broker/embedded-broker.js';
+import { createDurableLedger } from './chain/durable-ledger.js';
 import { createEvmLedger } from './chain/evm-ledger.js';
+import { createProofService } from './proofs/proof-service.js';
 import { startCloud } from './cloud.js';
+import type { Ledger } from './ports/ledger.js';
 import { loadCloudConfig } from './config.js';
 import { createFileDeadLetterStore } from './dead-letter/file-dead-letter-store.js';
 import { IngestJournal } from './ingest/ingest-journal.js';
@@ -52,16 +55,17 @@ async function main(): Promise<void> {
   closers.push(() => deadLetters.close());
   const journal = config.journalDir ? await IngestJournal.open(config.journalDir) : undefined;
   if (journal) closers.push(() => journal.close());
-  let ledger;
+  let ledger: Ledger | undefined;
   if (config.settlement) {
     const key = process.env[config.settlement.oracleKeyEnv];
     if (!key) throw new Error(`settlement.oracleKeyEnv: environment variable ${config.settlement.oracleKeyEnv} is not set`);
-    ledger = await createEvmLedger({
+    const evm = await createEvmLedger({
       rpcUrl: config.settlement.rpcUrl,
       privateKey: key,
       address: config.settlement.ledgerAddress,
       logger: logger.child({ stage: 'chain' }),
     });
+    ledger = await createDurableLedger(evm, { journalPath: config.settlement.journalPath, logger: logger.child({ stage: 'chain' }) });
     closers.push(() => ledger!.close());
   }
   const cloud = await startCloud({
@@ -91,6 +95,16 @@ async function main(): Promise<void> {
     registry,
     metrics: { ingest: () => cloud.ingester.stats(), batchesSettled: () => cloud.settler?.settled().length ?? 0 },
     status: () => cloud.status(),
+    ...(ledger && config.settlement
+      ? {
+          proofs: createProofService({
+            store,
+            ledger,
+            contract: config.settlement.ledgerAddress,
+            txHashOf: (batch) => cloud.settler?.settled().find((b) => b.batch === batch)?.receipt.txHash,
+          }),
+        }
+      : {}),
     logger,
   });
   logger.info({ mqtt: mqttUrl, influx: config.influx.url, http: http.url, settles: Boolean(ledger) }, 'cloud started');

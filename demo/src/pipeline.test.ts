@@ -7,8 +7,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { computeLoads } from '@qingliu/cloud';
-import type { StoredReading } from '@qingliu/cloud';
+import { computeLoads, verifyReadingProof } from '@qingliu/cloud';
+import type { ReadingProof, StoredReading } from '@qingliu/cloud';
 import { buildReadingTree } from '@qingliu/protocol';
 import type { PollutantCode, Reading } from '@qingliu/protocol';
 import { startPipeline } from './pipeline.js';
@@ -116,5 +116,18 @@ describe('simulated plant to chain, end to end', () => {
       expect(rows.length).toBe(readingCount);
       expect(onChain!.root).toBe(buildReadingTree(rows).root);
     }
+  });
+
+  it('serves a proof of a stored reading over HTTP that verifies against the chain with only an RPC URL', async () => {
+    const reading = published[Math.floor(published.length / 2)]!;
+    const response = await fetch(`${pipeline.status.url}/api/v1/proofs/${reading.device}/${reading.seq}?ts=${reading.ts}`);
+    expect(response.status).toBe(200);
+    const proof = (await response.json()) as ReadingProof;
+    expect(proof.reading).toEqual(reading);
+    expect(proof.contract).toBe(pipeline.ledgerAddress);
+    const verdict = await verifyReadingProof(proof, { rpcUrl: pipeline.anvil.rpcUrl });
+    expect(verdict.valid).toBe(true);
+    const forged = await verifyReadingProof({ ...proof, reading: { ...reading, value: reading.value + 1 } }, { rpcUrl: pipeline.anvil.rpcUrl });
+    expect(forged.valid).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Wallet } from 'ethers';
 import type { Logger } from 'pino';
@@ -9,6 +9,8 @@ import {
   createEmbeddedBroker,
   createEvmLedger,
   createBureauClient,
+  createDurableLedger,
+  createProofService,
   createInfluxStore,
   deployEmissionLedger,
   hashPassword,
@@ -173,10 +175,18 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     const database = 'qingliu';
     const store = await createInfluxStore({ url: influxd.url, database });
     stops.push(() => store.close());
-    const ledger = await createEvmLedger({
+    const evmLedger = await createEvmLedger({
       rpcUrl: anvil.rpcUrl,
       privateKey: oracleKey,
       address: ledgerAddress,
+      logger: logger.child({ stage: 'chain' }),
+    });
+    // Settlements are journaled first: a chain outage delays them, never drops or repeats one.
+    // A new chain per run, so a new journal per run too.
+    const runDir = await mkdtemp(join(workDir, 'run-'));
+    stops.push(() => rm(runDir, { recursive: true, force: true }));
+    const ledger = await createDurableLedger(evmLedger, {
+      journalPath: join(runDir, 'settlements.jsonl'),
       logger: logger.child({ stage: 'chain' }),
     });
     stops.push(() => ledger.close());
@@ -215,6 +225,12 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     const status = await startApiServer({
       store,
       registry,
+      proofs: createProofService({
+        store,
+        ledger,
+        contract: ledgerAddress,
+        txHashOf: (batch) => cloud.settler?.settled().find((b) => b.batch === batch)?.receipt.txHash,
+      }),
       metrics: { ingest: () => cloud.ingester.stats(), batchesSettled: () => cloud.settler?.settled().length ?? 0 },
       status: () => cloud.status(),
       logger: logger.child({ stage: 'api' }),

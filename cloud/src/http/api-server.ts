@@ -7,7 +7,9 @@ import type { ReadingStore } from '../ports/reading-store.js';
 import type { DeviceRegistry } from '../registry/device-registry.js';
 import { createMetricsRegistry } from './metrics.js';
 import type { MetricsSources } from './metrics.js';
-import { loadsQuerySchema, openApiDocument, readingsQuerySchema } from './openapi.js';
+import { loadsQuerySchema, openApiDocument, proofParamsSchema, proofQuerySchema, readingsQuerySchema } from './openapi.js';
+import type { ProofService } from '../proofs/proof-service.js';
+import { isQingliuError } from '@qingliu/protocol';
 
 export interface ApiServerParameters {
   host?: string;
@@ -18,6 +20,8 @@ export interface ApiServerParameters {
   metrics: MetricsSources;
   /** The body of GET /status. */
   status: () => Promise<unknown>;
+  /** Serves GET /api/v1/proofs/:device/:seq?ts= when given (a process that settles). */
+  proofs?: ProofService;
   logger?: Logger;
 }
 
@@ -121,6 +125,21 @@ export async function startApiServer(params: ApiServerParameters): Promise<ApiSe
     );
     return { loads };
   });
+
+  app.get<{ Params: { device: string; seq: number }; Querystring: { ts: string } }>(
+    '/api/v1/proofs/:device/:seq',
+    { schema: { params: proofParamsSchema, querystring: proofQuerySchema } },
+    async (request, reply) => {
+      if (!params.proofs) return reply.status(404).send({ error: 'this process does not settle, so it serves no proofs' });
+      try {
+        return await params.proofs.prove(request.params.device, request.params.seq, parseTime('ts', request.query.ts));
+      } catch (error) {
+        if (isQingliuError(error, 'DEVICE_UNKNOWN')) return reply.status(404).send({ error: error.message });
+        if (isQingliuError(error, 'CHAIN_UNAVAILABLE')) return reply.status(409).send({ error: error.message });
+        throw error;
+      }
+    },
+  );
 
   await app.listen({ host: params.host ?? '127.0.0.1', port: params.port ?? 0 });
   const address = app.server.address();

@@ -31,6 +31,19 @@ export const loadsQuerySchema = {
   },
 } as const;
 
+export const proofParamsSchema = {
+  type: 'object',
+  required: ['device', 'seq'],
+  properties: { device: id, seq: { type: 'integer', minimum: 0 } },
+} as const;
+
+export const proofQuerySchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['ts'],
+  properties: { ts: time },
+} as const;
+
 const parameters = (schema: { properties: Record<string, object>; required: readonly string[] }): object[] =>
   Object.entries(schema.properties).map(([name, s]) => ({ name, in: 'query', required: schema.required.includes(name), schema: s }));
 
@@ -50,6 +63,21 @@ export const openApiDocument = {
         summary: 'Stored readings in a time range; with `every`, downsampled to mean/min/max/count per window',
         parameters: parameters(readingsQuerySchema),
         responses: { 200: { description: '{"readings":[...]} or {"windows":[...]}' }, 400: { description: 'a bad parameter, named' } },
+      },
+    },
+    '/api/v1/proofs/{device}/{seq}': {
+      get: {
+        summary: 'Merkle proof of one stored reading against its anchored batch root (protocol/README.md); verify with cloud/dist/cli/verify-proof.js',
+        parameters: [
+          { name: 'device', in: 'path', required: true, schema: id },
+          { name: 'seq', in: 'path', required: true, schema: { type: 'integer', minimum: 0 } },
+          { name: 'ts', in: 'query', required: true, schema: time },
+        ],
+        responses: {
+          200: { description: '{reading, leaf, proof, root, batchId, txHash, contract}' },
+          404: { description: 'no such reading' },
+          409: { description: 'its batch is not anchored yet' },
+        },
       },
     },
     '/api/v1/loads': {
