@@ -89,7 +89,9 @@ await writeFile(join(dir, 'cloud.yaml'), stringify({
   maxPayloadBytes: 16 * 1024 * 1024,
   http: { port: 0 },
 }));
-const ingester = spawn(process.execPath, [main, '--config', join(dir, 'cloud.yaml')], { stdio: ['ignore', 'pipe', 'ignore'] });
+// INGESTER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the ingester.
+const nodeArgs = process.env.INGESTER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+const ingester = spawn(process.execPath, [...nodeArgs, main, '--config', join(dir, 'cloud.yaml')], { stdio: ['ignore', 'pipe', 'ignore'] });
 const statusUrl = await new Promise<string>((resolve, reject) => {
   ingester.stdout!.on('data', (chunk: Buffer) => {
     const line = chunk.toString().split('\n').find((l) => l.includes('"ready":true'));

@@ -1,0 +1,20 @@
+import type { StoredReading } from '../ports/reading-store.js';
+
+/** Tag keys and values: commas, equals signs and spaces are escaped (InfluxDB line protocol). */
+const escapeTag = (value: string): string => (/[,= \\]/.test(value) ? value.replace(/[,= \\]/g, (c) => `\\${c}`) : value);
+/** String field values: double quotes and backslashes are escaped. */
+const quoteField = (value: string): string => `"${/["\\]/.test(value) ? value.replace(/["\\]/g, (c) => `\\${c}`) : value}"`;
+
+/**
+ * One reading as an InfluxDB line-protocol line (time in ms):
+ * `reading,device=..,enterprise=..,outfall=..,pollutant=.. batch=<n>i,flag="N",seq=<n>i,unit="mg/L",value=<float> <ts>`
+ * `value` is always a float (a whole number is written without the `i` suffix).
+ */
+export function readingLine(measurement: string, r: StoredReading): string {
+  if (!Number.isFinite(r.value)) throw new TypeError(`reading ${r.device}/${r.seq}: value is not finite`);
+  return (
+    `${measurement},device=${escapeTag(r.device)},enterprise=${escapeTag(r.enterprise)},outfall=${escapeTag(r.outfall)},` +
+    `pollutant=${escapeTag(r.pollutant)} batch=${Math.trunc(r.batch)}i,flag=${quoteField(r.flag)},seq=${Math.trunc(r.seq)}i,` +
+    `unit=${quoteField(r.unit)},value=${String(r.value)} ${Math.trunc(r.ts)}`
+  );
+}
