@@ -80,7 +80,9 @@ export function createAgentStatusPublisher(params: {
     async goodbye(timeoutMs) {
       if (!client.connected) return;
       const sent = client.publishAsync(topic, JSON.stringify(offlineStatus(agentId, enterprise, 'stopped')), { qos: 1, retain: true });
-      await Promise.race([sent.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, timeoutMs))]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([sent.catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+      clearTimeout(timer);
     },
   };
 }

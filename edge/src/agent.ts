@@ -81,13 +81,7 @@ export async function startEdgeAgent(params: EdgeAgentParameters): Promise<EdgeA
   }
   const outbox = params.outbox ?? (await openConfiguredOutbox(config, logger));
 
-  let client: MqttClient;
-  try {
-    client = await connectBroker(config, params.connectWaitMs ?? 5000, logger);
-  } catch (error) {
-    await outbox.close();
-    throw error;
-  }
+  const client = connectBroker(config, logger);
   const status = createAgentStatusPublisher({
     client,
     agentId: config.agentId,
@@ -97,7 +91,6 @@ export async function startEdgeAgent(params: EdgeAgentParameters): Promise<EdgeA
     logger,
   });
   client.on('connect', () => status.publish());
-  if (client.connected) status.publish();
 
   const publisher = createBatchPublisher({
     client,
@@ -169,7 +162,7 @@ export async function startEdgeAgent(params: EdgeAgentParameters): Promise<EdgeA
   logger.info({ devices: config.devices.length, waiting: outbox.size() }, 'edge agent started');
 
   let closing: Promise<void> | undefined;
-  return {
+  const agent: EdgeAgent = {
     publicKeys: new Map([...keys].map(([device, { publicKeyHex }]) => [device, publicKeyHex])),
     stats: () => ({ polled, published: publisher.published(), waiting: outbox.size(), refused: outbox.usage().refused }),
     status: () => status.current(),
@@ -181,21 +174,32 @@ export async function startEdgeAgent(params: EdgeAgentParameters): Promise<EdgeA
         if (!drained) logger.warn({ waiting: outbox.size() }, 'stopping with readings still in the outbox');
         await publisher.stop();
         await status.goodbye(1000);
-        await client.endAsync(!drained);
+        // A graceful end waits for the broker; without one it would wait for ever.
+        await client.endAsync(!drained || !client.connected);
         await outbox.close();
       })();
       return closing;
     },
   };
+
+  // Polling has started; wait (bounded) for the broker so that a refused account stops the start.
+  const refusal = await firstConnection(client, params.connectWaitMs ?? 5000);
+  if (refusal) {
+    await agent.close({ drainMs: 0 });
+    throw new QingliuError('BROKER_UNAVAILABLE', `broker ${config.mqtt.url} refused agent ${config.agentId}: ${refusal.message}`, {
+      retryable: false,
+      cause: refusal,
+    });
+  }
+  if (!client.connected) logger.warn({ url: config.mqtt.url }, 'broker not reachable yet; readings wait in the outbox');
+  return agent;
 }
 
 /**
- * Connects with the agent's last will (`online: false`, retained) and waits
- * up to `waitMs` for the first connection. A broker that refuses the
- * account stops the start; one that cannot be reached does not (readings
- * wait in the outbox and the client keeps retrying every second).
+ * A client with the agent's last will (`online: false`, retained) that keeps
+ * trying to reach the broker every second.
  */
-async function connectBroker(config: EdgeConfig, waitMs: number, logger: Logger): Promise<MqttClient> {
+function connectBroker(config: EdgeConfig, logger: Logger): MqttClient {
   const client = connect(config.mqtt.url, {
     clientId: config.agentId,
     username: config.mqtt.username,
@@ -209,11 +213,23 @@ async function connectBroker(config: EdgeConfig, waitMs: number, logger: Logger)
       retain: true,
     },
   });
-  const refused = await new Promise<Error | undefined>((resolve) => {
+  client.on('error', (error) => logger.warn({ err: error }, 'mqtt error'));
+  client.on('offline', () => logger.warn({ url: config.mqtt.url }, 'broker unreachable; readings wait in the outbox'));
+  client.on('reconnect', () => logger.debug('reconnecting to the broker'));
+  return client;
+}
+
+/**
+ * Waits up to `waitMs` for the first connection. Resolves with the error
+ * when the broker refuses the account (CONNACK 4/5 in MQTT 3.1.1, 134/135 in
+ * MQTT 5), else with undefined (connected, or not reachable yet).
+ */
+function firstConnection(client: MqttClient, waitMs: number): Promise<Error | undefined> {
+  if (client.connected) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
     const timer = setTimeout(() => done(undefined), waitMs);
     const onConnect = (): void => done(undefined);
     const onError = (error: Error & { code?: unknown }): void => {
-      // CONNACK 4/5 (MQTT 3.1.1), 134/135 (MQTT 5): bad user name or password, not authorized.
       if ([4, 5, 134, 135].includes(Number(error.code))) done(error);
     };
     function done(error: Error | undefined): void {
@@ -225,16 +241,4 @@ async function connectBroker(config: EdgeConfig, waitMs: number, logger: Logger)
     client.on('connect', onConnect);
     client.on('error', onError);
   });
-  client.on('error', (error) => logger.warn({ err: error }, 'mqtt error'));
-  client.on('offline', () => logger.warn({ url: config.mqtt.url }, 'broker unreachable; readings wait in the outbox'));
-  client.on('reconnect', () => logger.debug('reconnecting to the broker'));
-  if (refused) {
-    await client.endAsync(true);
-    throw new QingliuError('BROKER_UNAVAILABLE', `broker ${config.mqtt.url} refused agent ${config.agentId}: ${refused.message}`, {
-      retryable: false,
-      cause: refused,
-    });
-  }
-  if (!client.connected) logger.warn({ url: config.mqtt.url, waitMs }, 'broker not reachable yet; polling starts anyway');
-  return client;
 }

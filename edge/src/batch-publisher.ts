@@ -89,7 +89,9 @@ export function createBatchPublisher(params: BatchPublisherParameters): BatchPub
     published: () => published,
     async stop() {
       stopped = true;
-      await Promise.race([Promise.all(active), new Promise((resolve) => setTimeout(resolve, 2000))]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all(active), new Promise((resolve) => (timer = setTimeout(resolve, 2000)))]);
+      clearTimeout(timer);
     },
   };
 }

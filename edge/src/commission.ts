@@ -27,8 +27,12 @@ export async function pollEveryDeviceOnce(config: EdgeConfig): Promise<Commissio
       const base = { device: device.id, outfall: device.outfall, address: deviceAddress(device) };
       try {
         const samples = await poller.pollOnce();
+        // In the config's order, as the operator wrote the points down.
         const values = Object.fromEntries(
-          samples.map((s) => [s.pollutant, { name: POLLUTANTS[s.pollutant].name, value: s.value, unit: s.unit, flag: s.flag }]),
+          device.points
+            .map((p) => samples.find((s) => s.pollutant === p.pollutant))
+            .filter((s) => s !== undefined)
+            .map((s) => [s.pollutant, { name: POLLUTANTS[s.pollutant].name, value: s.value, unit: s.unit, flag: s.flag }]),
         );
         return { ...base, ok: true, ts: samples[0]?.ts ?? Date.now(), values };
       } catch (error) {

@@ -108,6 +108,28 @@ describe('parseEdgeConfig', () => {
   });
 });
 
+describe('parseEdgeConfig: outbox and transports', () => {
+  it('uses the disk outbox under keyDir by default, and takes an absolute folder as given', () => {
+    expect(parseEdgeConfig(validConfig()).outbox).toEqual({ kind: 'disk', dir: '/tmp/keys/outbox', maxBytes: EDGE_DEFAULTS.outboxMaxBytes });
+    const input = { ...validConfig(), outbox: { kind: 'memory', dir: '/var/lib/qingliu/outbox', maxBytes: 1_000_000 } };
+    expect(parseEdgeConfig(input).outbox).toEqual({ kind: 'memory', dir: '/var/lib/qingliu/outbox', maxBytes: 1_000_000 });
+    expect(configError({ ...validConfig(), outbox: { maxBytes: 10 } }).message).toContain('outbox.maxBytes');
+  });
+
+  it('takes an RTU device with serial defaults, and refuses two devices on one serial line', () => {
+    const input = validConfig();
+    const tcp = (input['devices'] as Record<string, unknown>[])[0]!;
+    const { host: _host, port: _port, ...common } = tcp;
+    const rtu = { ...common, id: 'dev-2', transport: 'rtu', path: '/dev/ttyUSB0' };
+    input['devices'] = [tcp, rtu];
+    expect(parseEdgeConfig(input).devices[1]).toMatchObject({ transport: 'rtu', path: '/dev/ttyUSB0', baudRate: 9600, parity: 'none', dataBits: 8, stopBits: 1 });
+    input['devices'] = [tcp, rtu, { ...rtu, id: 'dev-3' }];
+    expect(configError(input).message).toContain('devices.2.path');
+    input['devices'] = [{ ...rtu, parity: 'mark' }];
+    expect(configError(input).message).toContain('devices.0.parity');
+  });
+});
+
 describe('loadEdgeConfig', () => {
   it('loads the commented sample config', async () => {
     const config = await loadEdgeConfig(SAMPLE);

@@ -132,10 +132,15 @@ export function createDevicePoller(params: DevicePollerParameters): DevicePoller
     new QingliuError('DEVICE_UNREACHABLE', `poller of device ${device.id} is closed`, { retryable: false });
   const unlessClosed = <T>(promise: Promise<T>): Promise<T> => Promise.race([promise, closing]);
 
+  // destroy() cancels what is pending; only close() releases a serial port (RTU ports have no destroy).
+  const release = (c: ModbusRTU): Promise<void> =>
+    new Promise<void>((resolve) => {
+      c.destroy(() => (device.transport === 'rtu' ? c.close(() => resolve()) : resolve()));
+    });
   const drop = (c: ModbusRTU | undefined): void => {
     if (!c) return;
     if (client === c) client = undefined;
-    c.destroy(() => undefined);
+    void release(c);
   };
 
   const connect = async (): Promise<ModbusRTU> => {
@@ -207,7 +212,7 @@ export function createDevicePoller(params: DevicePollerParameters): DevicePoller
       failures += 1;
       // A Modbus exception is an answer: the connection is fine. Anything else may leave it unusable.
       if (!isModbusException(error)) drop(c ?? client);
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = describeError(error);
       report(false, reason);
       const log = { err: error, failures, retryInMs: retryDelay() };
       if (failures === 1) logger.warn(log, `device ${device.id} at ${where} failed: ${reason}`);
@@ -256,9 +261,28 @@ export function createDevicePoller(params: DevicePollerParameters): DevicePoller
       timer = undefined;
       abandon(closedError());
       await inFlight;
-      drop(client);
+      // Wait for the connection to be released (a serial port stays locked until then), at most 1 s.
+      const c = client;
+      client = undefined;
+      if (c) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          release(c),
+          new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000))),
+        ]);
+        clearTimeout(timer);
+      }
     },
   };
+}
+
+/** modbus-serial rejects timeouts with plain objects ({ name, message, errno }), not Errors. */
+function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string') {
+    return (error as { message: string }).message;
+  }
+  return String(error);
 }
 
 function isModbusException(error: unknown): boolean {

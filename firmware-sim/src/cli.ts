@@ -1,21 +1,30 @@
 #!/usr/bin/env node
 /**
- * Starts the default simulated plant and prints where each device listens.
- * Ctrl-C (SIGINT) or SIGTERM stops it.
+ * Starts the default simulated plant (or a scenario's) and prints where each
+ * device listens. Ctrl-C (SIGINT) or SIGTERM stops it.
  *
  *   node firmware-sim/dist/cli.js [--host 127.0.0.1] [--port-base 5020]
+ *                                 [--scenario file.yaml [--labels labels.csv]]
  *
+ * With --scenario the devices run the scenario's outfalls (default: the
+ * default plant) on its simulated clock with its events; --labels writes
+ * the ground truth (outfall,kind,start,end) before the devices start.
  * Without --port-base each device takes a free port; with it, device i
  * listens on port-base + i (5020, 5021, 5022), as edge/edge.sample.yaml expects.
  */
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import { isQingliuError } from '@qingliu/protocol';
 import { defaultPlant, startPlant } from './plant.js';
+import type { PlantSpec } from './plant.js';
+import { loadScenario, scenarioClock, writeLabels } from './scenario.js';
 
 const { values } = parseArgs({
   options: {
     host: { type: 'string', default: '127.0.0.1' },
     'port-base': { type: 'string' },
+    scenario: { type: 'string' },
+    labels: { type: 'string' },
   },
 });
 const portBase = values['port-base'] === undefined ? undefined : Number(values['port-base']);
@@ -25,7 +34,23 @@ if (portBase !== undefined && !(Number.isInteger(portBase) && portBase > 0 && po
 }
 const logger = pino({ level: process.env['LOG_LEVEL'] ?? 'warn' });
 
-const spec = defaultPlant();
+let spec: PlantSpec = defaultPlant();
+if (values.labels !== undefined && values.scenario === undefined) {
+  process.stderr.write('--labels needs --scenario\n');
+  process.exit(2);
+}
+if (values.scenario !== undefined) {
+  try {
+    const scenario = await loadScenario(values.scenario);
+    if (values.labels !== undefined) await writeLabels(values.labels, scenario);
+    spec = { outfalls: scenario.outfalls ?? spec.outfalls, events: scenario.events, clock: scenarioClock(scenario) };
+    process.stdout.write(`scenario ${values.scenario}: ${scenario.events.length} events from ${new Date(scenario.start).toISOString()}, x${scenario.speed}\n`);
+  } catch (error) {
+    if (!isQingliuError(error)) throw error;
+    process.stderr.write(`firmware-sim: ${error.message}\n`);
+    process.exit(2);
+  }
+}
 const plant = await startPlant({
   ...spec,
   outfalls: spec.outfalls.map((o, i) => (portBase === undefined ? o : { ...o, port: portBase + i })),

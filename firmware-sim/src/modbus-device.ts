@@ -2,6 +2,7 @@ import type { Server } from 'node:net';
 import { ServerTCP } from 'modbus-serial';
 import type { Logger } from 'pino';
 import type { OutfallModel } from './outfall-model.js';
+import type { DeviceCondition } from './scenario-model.js';
 import { registerImage, resolveLayout } from './register-map.js';
 import type { LayoutName, RegisterLayout } from './register-map.js';
 
@@ -16,8 +17,17 @@ export interface ModbusDeviceParameters {
   model: OutfallModel;
   /** Time the model is read at, milliseconds since the epoch. Default Date.now. */
   clock?: () => number;
+  /** Faults and status bits at a (simulated) time. Default: none. */
+  condition?: (ts: number) => DeviceCondition;
   logger?: Logger;
 }
+
+/**
+ * Every simulated device has a status word at holding register 900 (in the
+ * shape of the edge config's `statusRegister`): bit 0 maintenance, bit 1
+ * analyzer fault, bit 2 calibration.
+ */
+export const STATUS_REGISTER = { functionCode: 3, address: 900, maintenanceBit: 0, faultBit: 1, calibrationBit: 2 } as const;
 
 export interface ModbusDevice {
   host: string;
@@ -30,6 +40,9 @@ export interface ModbusDevice {
 
 /** Modbus exception 02: the request names a register the device does not have. */
 const ILLEGAL_DATA_ADDRESS = { modbusErrorCode: 0x02, message: 'illegal data address' };
+/** What `read` returns for a request that must never get an answer (a hung analyzer). */
+const HUNG = Symbol('hung');
+type Answer = (error: Error | null, values: number[]) => void;
 
 /**
  * Starts one simulated analyzer: a Modbus TCP server whose registers hold the
@@ -42,8 +55,21 @@ export async function startModbusDevice(params: ModbusDeviceParameters): Promise
   const clock = params.clock ?? Date.now;
   const { model, unitId, logger } = params;
 
-  const read = (functionCode: 3 | 4, address: number, length: number): number[] => {
-    const image = registerImage(layout, functionCode, model.valuesAt(clock()));
+  const read = (functionCode: 3 | 4, address: number, length: number): number[] | typeof HUNG => {
+    const ts = clock();
+    const condition = params.condition?.(ts) ?? {};
+    if (condition.fault === 'timeout') return HUNG;
+    if (typeof condition.fault === 'number') throw { modbusErrorCode: condition.fault, message: `exception ${condition.fault}` };
+    const image = registerImage(layout, functionCode, model.valuesAt(ts));
+    if (functionCode === STATUS_REGISTER.functionCode) {
+      const bit = (on: boolean | undefined, n: number): number => (on ? 1 << n : 0);
+      image.set(
+        STATUS_REGISTER.address,
+        bit(condition.maintenance, STATUS_REGISTER.maintenanceBit) |
+          bit(condition.analyzerFault, STATUS_REGISTER.faultBit) |
+          bit(condition.calibration, STATUS_REGISTER.calibrationBit),
+      );
+    }
     const words: number[] = [];
     for (let a = address; a < address + length; a++) {
       const word = image.get(a);
@@ -52,13 +78,32 @@ export async function startModbusDevice(params: ModbusDeviceParameters): Promise
     }
     return words;
   };
+  // The callback forms of ServerTCP's vector, so that a hung request can simply never be answered.
+  const answer = (functionCode: 3 | 4, address: number, length: number, done: Answer): void => {
+    let words: number[] | typeof HUNG;
+    try {
+      words = read(functionCode, address, length);
+    } catch (error) {
+      done(error as Error, []); // an exception answer: { modbusErrorCode, message }
+      return;
+    }
+    if (words !== HUNG) done(null, words);
+  };
+  const one =
+    (functionCode: 3 | 4) =>
+    (address: number, _unitId: number, done: (error: Error | null, value: number) => void): void =>
+      answer(functionCode, address, 1, (error, values) => done(error, values[0] ?? 0));
+  const many =
+    (functionCode: 3 | 4) =>
+    (address: number, length: number, _unitId: number, done: Answer): void =>
+      answer(functionCode, address, length, done);
 
   const server = new ServerTCP(
     {
-      getHoldingRegister: (address: number) => read(3, address, 1)[0]!,
-      getInputRegister: (address: number) => read(4, address, 1)[0]!,
-      getMultipleHoldingRegisters: (address: number, length: number) => read(3, address, length),
-      getMultipleInputRegisters: (address: number, length: number) => read(4, address, length),
+      getHoldingRegister: one(3),
+      getInputRegister: one(4),
+      getMultipleHoldingRegisters: many(3),
+      getMultipleInputRegisters: many(4),
     },
     // ServerTCP reads `port || 502`, so a numeric 0 would mean 502; net.Server
     // accepts the port as a string, and "0" asks the OS for a free one.

@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
-import { startModbusDevice } from './modbus-device.js';
+import { STATUS_REGISTER, startModbusDevice } from './modbus-device.js';
 import type { ModbusDevice } from './modbus-device.js';
 import { createOutfallModel } from './outfall-model.js';
 import type { OutfallModel } from './outfall-model.js';
 import { describePoints, resolveLayout } from './register-map.js';
 import type { LayoutName, RegisterLayout, RegisterPoint } from './register-map.js';
+import type { ScenarioEvent } from './scenario.js';
+import { conditionAt, withEvents } from './scenario-model.js';
 
 export interface OutfallSpec {
   enterprise: string;
@@ -29,6 +31,8 @@ export interface PlantSpec {
   host?: string;
   /** Time the models are read at, milliseconds since the epoch. Default Date.now. */
   clock?: () => number;
+  /** Scripted events (illegal discharge, analyzer faults); each applies to its outfall. */
+  events?: readonly ScenarioEvent[];
   logger?: Logger;
 }
 
@@ -42,6 +46,9 @@ export interface PlantDevice {
   layout: string;
   /** The device's points in the edge config's `points` shape. */
   points: RegisterPoint[];
+  /** Its status word, in the edge config's `statusRegister` shape. */
+  statusRegister: typeof STATUS_REGISTER;
+  /** The model the device serves: the outfall's model with its scenario events applied. */
   model: OutfallModel;
 }
 
@@ -68,10 +75,14 @@ export async function startPlant(spec: PlantSpec): Promise<Plant> {
   const started: { spec: OutfallSpec; device: ModbusDevice; model: OutfallModel }[] = [];
   try {
     for (const outfall of spec.outfalls) {
-      const model = createOutfallModel({
-        seed: outfall.seed ?? seedFrom(outfall.device),
-        ...(outfall.baseFlow === undefined ? {} : { baseFlow: outfall.baseFlow }),
-      });
+      const events = (spec.events ?? []).filter((e) => e.outfall === outfall.outfall);
+      const model = withEvents(
+        createOutfallModel({
+          seed: outfall.seed ?? seedFrom(outfall.device),
+          ...(outfall.baseFlow === undefined ? {} : { baseFlow: outfall.baseFlow }),
+        }),
+        events,
+      );
       const device = await startModbusDevice({
         host,
         port: outfall.port ?? 0,
@@ -79,6 +90,7 @@ export async function startPlant(spec: PlantSpec): Promise<Plant> {
         layout: resolveLayout(outfall.layout ?? 'abcd-compact'),
         model,
         ...(spec.clock ? { clock: spec.clock } : {}),
+        ...(events.length > 0 ? { condition: (ts: number) => conditionAt(events, ts) } : {}),
         ...(spec.logger ? { logger: spec.logger.child({ device: outfall.device }) } : {}),
       });
       started.push({ spec: outfall, device, model });
@@ -98,6 +110,7 @@ export async function startPlant(spec: PlantSpec): Promise<Plant> {
       unitId: device.unitId,
       layout: device.layout.name,
       points: describePoints(device.layout),
+      statusRegister: STATUS_REGISTER,
       model,
     })),
     async close() {

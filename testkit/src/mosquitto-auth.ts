@@ -14,8 +14,10 @@ export interface AuthMosquittoServer {
   host: string;
   port: number;
   url: string;
-  /** Stops the broker (SIGTERM: it saves its sessions and queued messages) and starts it again on the same port and data. */
-  restart(options?: { downMs?: number }): Promise<void>;
+  /** Stops the broker (SIGTERM: it saves its sessions and queued messages to its folder). */
+  down(): Promise<void>;
+  /** Starts it again on the same port and data. */
+  up(): Promise<void>;
   /** Stops it for good and removes its folder unless `keepData`. */
   stop(options?: { keepData?: boolean }): Promise<void>;
 }
@@ -30,7 +32,7 @@ const run = promisify(execFile);
 /**
  * Debian's Mosquitto on 127.0.0.1 with user names and passwords
  * (`mosquitto_passwd`) and persistence: sessions of clean-session-false
- * clients and their queued QoS 1 messages survive `restart()`.
+ * clients and their queued QoS 1 messages survive `down()` and `up()`.
  */
 export async function startAuthMosquitto(params: StartAuthMosquittoParameters): Promise<AuthMosquittoServer> {
   const host = '127.0.0.1';
@@ -86,11 +88,12 @@ export async function startAuthMosquitto(params: StartAuthMosquittoParameters): 
     host,
     port,
     url: `mqtt://${host}:${port}`,
-    async restart(options = {}) {
+    async down() {
       await server?.stop();
       server = undefined;
-      await new Promise((resolve) => setTimeout(resolve, options.downMs ?? 0));
-      server = await start();
+    },
+    async up() {
+      server ??= await start();
     },
     async stop(options = {}) {
       await server?.stop();

@@ -1,0 +1,111 @@
+/**
+ * The edge poller and the simulated devices against independent Modbus
+ * implementations: pymodbus (Python) as a server over TCP and over RTU
+ * through a socat serial pair, and mbpoll (C, libmodbus) as a client.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { LAYOUT_NAMES, createOutfallModel, encodePoint, startModbusDevice } from '@qingliu/firmware-sim';
+import { WORD_ORDERS } from '@qingliu/protocol';
+import type { RegisterType, WordOrder } from '@qingliu/protocol';
+import { freePort } from '@qingliu/testkit';
+import { parseEdgeConfig } from './config.js';
+import type { DeviceConfig } from './config.js';
+import { createDevicePoller } from './modbus-poller.js';
+import { startPyModbus, startSerialPair } from './test-support/peer-processes.js';
+
+/** What pymodbus-server.py serves in every unit (encoded there with Python's struct). */
+const IMAGE: { type: RegisterType; address: number; pollutant: string; functionCode: 3 | 4; value: number }[] = [
+  { type: 'int16', address: 0, pollutant: 'w01018', functionCode: 3, value: -12345 },
+  { type: 'uint16', address: 1, pollutant: 'w21003', functionCode: 3, value: 54321 },
+  { type: 'int32', address: 2, pollutant: 'w01001', functionCode: 3, value: -123456789 },
+  { type: 'uint32', address: 4, pollutant: 'w21011', functionCode: 4, value: 3123456789 },
+  { type: 'float32', address: 6, pollutant: 'w00000', functionCode: 4, value: Math.fround(123.456) },
+  { type: 'float64', address: 8, pollutant: 'w21001', functionCode: 4, value: -98765.4321 },
+];
+const UNIT_OF_ORDER: Record<WordOrder, number> = { ABCD: 1, CDAB: 2, BADC: 3, DCBA: 4 };
+
+function pymodbusDevice(order: WordOrder, link: { host: string; port: number } | { path: string }): DeviceConfig {
+  const transport = 'path' in link ? { transport: 'rtu', path: link.path, baudRate: 19200 } : { transport: 'tcp', ...link };
+  return parseEdgeConfig({
+    agentId: 'edge-peers',
+    enterprise: 'ent-p',
+    mqtt: { url: 'mqtt://127.0.0.1:1', username: 'u', password: 'p' },
+    keyDir: '/tmp/unused',
+    devices: [
+      {
+        id: `py-${order}`,
+        outfall: 'out-1',
+        ...transport,
+        unitId: UNIT_OF_ORDER[order],
+        timeoutMs: 1000,
+        points: IMAGE.map(({ type, address, pollutant, functionCode }) => ({ type, address, pollutant, functionCode, wordOrder: order })),
+      },
+    ],
+  }).devices[0]!;
+}
+
+async function pollAndCompare(device: DeviceConfig): Promise<void> {
+  const poller = createDevicePoller({ device, onSamples: () => undefined });
+  try {
+    const samples = await poller.pollOnce();
+    const got = Object.fromEntries(samples.map((s) => [s.pollutant, s.value]));
+    const want = Object.fromEntries(IMAGE.map((p) => [p.pollutant, p.value]));
+    expect({ order: device.points[0]!.wordOrder, values: got }).toEqual({ order: device.points[0]!.wordOrder, values: want });
+  } finally {
+    await poller.close();
+  }
+}
+
+describe('poller against pymodbus over Modbus TCP', () => {
+  it.each(WORD_ORDERS.map((o) => [o]))('decodes every register type in %s order exactly as pymodbus encoded it', async (order: WordOrder) => {
+    const port = await freePort();
+    const server = await startPyModbus(['tcp', String(port)]);
+    try {
+      await pollAndCompare(pymodbusDevice(order, { host: '127.0.0.1', port }));
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('poller against pymodbus over Modbus RTU through a socat serial pair', () => {
+  it('decodes every type in CDAB and DCBA order from an RTU unit on a serial line', async () => {
+    const line = await startSerialPair();
+    try {
+      const server = await startPyModbus(['rtu', line.ends[0], '19200']);
+      try {
+        await pollAndCompare(pymodbusDevice('CDAB', { path: line.ends[1] }));
+        await pollAndCompare(pymodbusDevice('DCBA', { path: line.ends[1] }));
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      await line.stop();
+    }
+  });
+});
+
+describe('mbpoll (libmodbus) reading firmware-sim', () => {
+  const run = promisify(execFile);
+  const T0 = Date.UTC(2024, 5, 1, 2, 0, 0);
+
+  it.each(LAYOUT_NAMES.map((n) => [n]))('reads the %s layout register by register as the register map encodes it', async (layout) => {
+    const model = createOutfallModel({ seed: 21 });
+    const device = await startModbusDevice({ unitId: 9, layout, model, clock: () => T0 });
+    try {
+      for (const point of device.layout.points) {
+        const expected = encodePoint(point, model.valuesAt(T0)[point.pollutant]);
+        const args = ['-m', 'tcp', '-a', '9', '-0', '-1', '-o', '1', '-t', point.functionCode === 3 ? '4:hex' : '3:hex'];
+        args.push('-r', String(point.address), '-c', String(expected.length), '-p', String(device.port), '127.0.0.1');
+        const { stdout } = await run('mbpoll', args).catch((error: unknown) => {
+          throw new Error(`mbpoll failed (needs the Debian package mbpoll): ${String(error)}`);
+        });
+        const words = [...stdout.matchAll(/^\[\d+\]:\s+0x([0-9A-F]{4})/gm)].map((m) => parseInt(m[1]!, 16));
+        expect({ pollutant: point.pollutant, words }).toEqual({ pollutant: point.pollutant, words: expected });
+      }
+    } finally {
+      await device.close();
+    }
+  });
+});
