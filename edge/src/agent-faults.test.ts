@@ -11,8 +11,8 @@ import type { MqttClient } from 'mqtt';
 import { defaultPlant, startPlant } from '@qingliu/firmware-sim';
 import type { Plant } from '@qingliu/firmware-sim';
 import { ALL_READINGS_TOPIC, agentStatusTopic, signedBatchSchema } from '@qingliu/protocol';
-import { startAuthMosquitto } from '@qingliu/testkit';
-import type { AuthMosquittoServer } from '@qingliu/testkit';
+import { startMosquitto } from '@qingliu/testkit';
+import type { MosquittoServer } from '@qingliu/testkit';
 import { spawnAgent, waitFor, writeAgentConfig } from './test-support/agent-process.js';
 import type { AgentProcess, QueuedRange } from './test-support/agent-process.js';
 
@@ -21,14 +21,14 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 describe('edge agent through faults', () => {
   let dir: string;
   let plant: Plant;
-  let broker: AuthMosquittoServer;
+  let broker: MosquittoServer;
   let subscriber: MqttClient | undefined;
   const agents: AgentProcess[] = [];
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'qingliu-agent-faults-'));
     plant = await startPlant(defaultPlant());
-    broker = await startAuthMosquitto({ users: { 'edge-ent-a': 'edge-pass', watcher: 'watch-pass' } });
+    broker = await startMosquitto({ users: { 'edge-ent-a': 'edge-pass', watcher: 'watch-pass' }, persistence: true });
   });
   afterAll(async () => {
     for (const agent of agents) agent.child.kill('SIGKILL');

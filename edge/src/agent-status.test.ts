@@ -8,8 +8,8 @@ import { pino } from 'pino';
 import { createOutfallModel, describePoints, startModbusDevice } from '@qingliu/firmware-sim';
 import type { ModbusDevice } from '@qingliu/firmware-sim';
 import { agentStatusTopic, readingsTopic } from '@qingliu/protocol';
-import { startAuthMosquitto } from '@qingliu/testkit';
-import type { AuthMosquittoServer } from '@qingliu/testkit';
+import { startMosquitto } from '@qingliu/testkit';
+import type { MosquittoServer } from '@qingliu/testkit';
 import { startEdgeAgent } from './agent.js';
 import type { AgentStatusMessage } from './agent-status.js';
 import { parseEdgeConfig } from './config.js';
@@ -17,7 +17,7 @@ import { waitFor } from './test-support/agent-process.js';
 
 describe('edge agent status', () => {
   let dir: string;
-  let broker: AuthMosquittoServer;
+  let broker: MosquittoServer;
   let watcher: MqttClient;
   const devices: ModbusDevice[] = [];
   const statuses: AgentStatusMessage[] = [];
@@ -25,7 +25,7 @@ describe('edge agent status', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'qingliu-agent-status-'));
-    broker = await startAuthMosquitto({ users: { 'edge-ent-s': 'edge-pass', watcher: 'watch-pass' } });
+    broker = await startMosquitto({ users: { 'edge-ent-s': 'edge-pass', watcher: 'watch-pass' }, persistence: true });
     watcher = await connectAsync(broker.url, { username: 'watcher', password: 'watch-pass' });
     watcher.on('message', (topic, payload) => {
       if (topic.endsWith('/status')) statuses.push(JSON.parse(payload.toString()) as AgentStatusMessage);

@@ -4,4 +4,3 @@ export * from './influxd.js';
 export * from './mosquitto.js';
 export * from './anvil.js';
 export * from './tls-certificates.js';
-export * from './mosquitto-auth.js';

@@ -1,12 +1,14 @@
-import { existsSync } from 'node:fs';
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { QingliuError } from '@qingliu/protocol';
 import { freePort } from './free-port.js';
 import { startServerProcess } from './server-process.js';
+import type { ServerProcess } from './server-process.js';
 import { makeTestCertificates } from './tls-certificates.js';
 
 const run = promisify(execFile);
@@ -18,73 +20,105 @@ export interface MosquittoServer {
   url: string;
   /** The CA certificate (PEM) clients must trust, with `tls`. */
   ca?: Buffer;
-  stop(): Promise<void>;
+  /** Stops the broker (SIGTERM: with `persistence`, it saves sessions and queued messages first). */
+  down(): Promise<void>;
+  /** Starts it again on the same port, config and data. */
+  up(): Promise<void>;
+  /** Stops it for good and removes its folder unless `keepData`. */
+  stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
 export interface StartMosquittoParameters {
-  /** Username -> password. Without it, anonymous clients are allowed. */
-  users?: Record<string, string>;
+  /** User name -> password (set with `mosquitto_passwd`). Without it, anonymous clients are allowed. */
+  users?: Readonly<Record<string, string>>;
   /** Serve MQTT over TLS (mqtts://) with a throw-away CA made here. */
   tls?: boolean;
+  /** Keep sessions of clean-session-false clients and their queued QoS 1 messages across down() and up(). */
+  persistence?: boolean;
   /** Extra mosquitto.conf lines (ACLs, limits). */
   extraConfig?: string[];
 }
 
-/** Starts Debian's Mosquitto with one listener on 127.0.0.1 and a free port. */
+/** Starts Debian's Mosquitto with one listener on 127.0.0.1 and a free port, its files in a temp folder. */
 export async function startMosquitto(params: StartMosquittoParameters = {}): Promise<MosquittoServer> {
   const host = '127.0.0.1';
   const dir = await mkdtemp(join(tmpdir(), 'qingliu-mosquitto-'));
   const port = await freePort();
-  const configPath = join(dir, 'mosquitto.conf');
   const lines = [
     `listener ${port} ${host}`,
-    'persistence false',
+    params.persistence ? `persistence true\npersistence_location ${dir}/` : 'persistence false',
     // Never drop QoS 1 messages for a subscriber that falls behind (TOOLCHAIN.md).
     'max_queued_messages 0',
+    'log_dest stderr',
     // Run as whoever runs the tests: started as root, mosquitto would switch to its own user and
     // could not read the password and certificate files in our private temp folder.
     `user ${userInfo().username}`,
   ];
-  if (params.users) {
-    const passwordFile = join(dir, 'passwords');
-    await writeFile(passwordFile, '', { mode: 0o600 });
-    for (const [user, password] of Object.entries(params.users)) {
-      await run(existsSync('/usr/bin/mosquitto_passwd') ? '/usr/bin/mosquitto_passwd' : 'mosquitto_passwd', ['-b', passwordFile, user, password]);
-    }
-    lines.push('allow_anonymous false', `password_file ${passwordFile}`);
-  } else {
-    lines.push('allow_anonymous true');
-  }
   let ca: Buffer | undefined;
-  if (params.tls) {
-    const certificates = await makeTestCertificates(dir);
-    lines.push(`cafile ${certificates.caFile}`, `certfile ${certificates.certFile}`, `keyfile ${certificates.keyFile}`);
-    ca = await readFile(certificates.caFile);
+  try {
+    if (params.users) {
+      const passwordFile = join(dir, 'passwords');
+      await writeFile(passwordFile, '', { mode: 0o600 });
+      const passwd = process.env.QINGLIU_MOSQUITTO_PASSWD ?? (existsSync('/usr/bin/mosquitto_passwd') ? '/usr/bin/mosquitto_passwd' : 'mosquitto_passwd');
+      for (const [user, password] of Object.entries(params.users)) await run(passwd, ['-b', passwordFile, user, password]);
+      lines.push('allow_anonymous false', `password_file ${passwordFile}`);
+    } else {
+      lines.push('allow_anonymous true');
+    }
+    if (params.tls) {
+      const certificates = await makeTestCertificates(dir);
+      lines.push(`cafile ${certificates.caFile}`, `certfile ${certificates.certFile}`, `keyfile ${certificates.keyFile}`);
+      ca = await readFile(certificates.caFile);
+    }
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw new QingliuError('SERVER_START_FAILED', 'could not prepare mosquitto (mosquitto_passwd or openssl failed)', {
+      details: 'install the Debian packages `mosquitto` and `openssl` (scripts/install.sh does)',
+      cause: error,
+    });
   }
+  const configPath = join(dir, 'mosquitto.conf');
   await writeFile(configPath, [...lines, ...(params.extraConfig ?? []), ''].join('\n'));
-  const server = await startServerProcess({
-    name: 'mosquitto',
-    // Debian installs it in /usr/sbin, which is not on every user's PATH.
-    command: process.env.QINGLIU_MOSQUITTO ?? (existsSync('/usr/sbin/mosquitto') ? '/usr/sbin/mosquitto' : 'mosquitto'),
-    args: ['-c', configPath],
-    installHint: 'install the Debian package `mosquitto` (scripts/install.sh does)',
-    ready: () =>
-      new Promise<boolean>((resolve) => {
-        const socket = createConnection({ host, port }, () => {
-          socket.destroy();
-          resolve(true);
-        });
-        socket.once('error', () => resolve(false));
-      }),
-  });
+
+  const start = (): Promise<ServerProcess> =>
+    startServerProcess({
+      name: 'mosquitto',
+      // Debian installs it in /usr/sbin, which is not on every user's PATH.
+      command: process.env.QINGLIU_MOSQUITTO ?? (existsSync('/usr/sbin/mosquitto') ? '/usr/sbin/mosquitto' : 'mosquitto'),
+      args: ['-c', configPath],
+      installHint: 'install the Debian package `mosquitto` (scripts/install.sh does)',
+      ready: () =>
+        new Promise<boolean>((resolve) => {
+          const socket = createConnection({ host, port }, () => {
+            socket.destroy();
+            resolve(true);
+          });
+          socket.once('error', () => resolve(false));
+        }),
+    });
+  let server: ServerProcess | undefined;
+  try {
+    server = await start();
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     host,
     port,
     url: `${params.tls ? 'mqtts' : 'mqtt'}://${host}:${port}`,
     ...(ca ? { ca } : {}),
-    async stop() {
-      await server.stop();
-      await rm(dir, { recursive: true, force: true });
+    async down() {
+      await server?.stop();
+      server = undefined;
+    },
+    async up() {
+      server ??= await start();
+    },
+    async stop(options = {}) {
+      await server?.stop();
+      server = undefined;
+      if (!options.keepData) await rm(dir, { recursive: true, force: true });
     },
   };
 }
