@@ -10,19 +10,13 @@ import { pino } from 'pino';
 import { computeLoads, verifyReadingProof } from '@qingliu/cloud';
 import type { ReadingProof, StoredReading } from '@qingliu/cloud';
 import { buildReadingTree } from '@qingliu/protocol';
+import { waitFor } from '@qingliu/testkit';
 import type { PollutantCode, Reading } from '@qingliu/protocol';
 import { startPipeline } from './pipeline.js';
 import type { Pipeline } from './pipeline.js';
 
 const ALLOCATION: Partial<Record<PollutantCode, bigint>> = { w01018: 1_000_000n, w21003: 100_000n };
 
-async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('simulated plant to chain, end to end', () => {
   let workDir: string;

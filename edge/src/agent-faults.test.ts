@@ -13,7 +13,8 @@ import type { Plant } from '@qingliu/firmware-sim';
 import { ALL_READINGS_TOPIC, agentStatusTopic, signedBatchSchema } from '@qingliu/protocol';
 import { startMosquitto } from '@qingliu/testkit';
 import type { MosquittoServer } from '@qingliu/testkit';
-import { spawnAgent, waitFor, writeAgentConfig } from './test-support/agent-process.js';
+import { waitFor } from '@qingliu/testkit';
+import { spawnAgent, writeAgentConfig } from './test-support/agent-process.js';
 import type { AgentProcess, QueuedRange } from './test-support/agent-process.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

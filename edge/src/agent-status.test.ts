@@ -13,7 +13,7 @@ import type { MosquittoServer } from '@qingliu/testkit';
 import { startEdgeAgent } from './agent.js';
 import type { AgentStatusMessage } from './agent-status.js';
 import { parseEdgeConfig } from './config.js';
-import { waitFor } from './test-support/agent-process.js';
+import { waitFor } from '@qingliu/testkit';
 
 describe('edge agent status', () => {
   let dir: string;

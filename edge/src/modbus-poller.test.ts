@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { LAYOUT_NAMES, createOutfallModel, describePoints, startModbusDevice } from '@qingliu/firmware-sim';
 import type { LayoutName, ModbusDevice } from '@qingliu/firmware-sim';
 import { isQingliuError } from '@qingliu/protocol';
+import { sleep, waitFor } from '@qingliu/testkit';
 import { parseEdgeConfig } from './config.js';
 import type { DeviceConfig, PointConfig } from './config.js';
 import { createDevicePoller } from './modbus-poller.js';
@@ -41,15 +42,7 @@ function tolerance(point: PointConfig, expected: number): number {
   }
 }
 
-async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A TCP server that accepts connections and never answers: a hung gateway. */
 async function startSilentServer(): Promise<{ server: Server; port: number; close(): Promise<void> }> {

@@ -4,3 +4,4 @@ export * from './influxd.js';
 export * from './mosquitto.js';
 export * from './anvil.js';
 export * from './tls-certificates.js';
+export * from './wait-for.js';

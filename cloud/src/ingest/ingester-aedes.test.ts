@@ -7,7 +7,8 @@ import { readingsTopic } from '@qingliu/protocol';
 import { createEmbeddedBroker } from '../broker/embedded-broker.js';
 import type { EmbeddedBroker } from '../broker/embedded-broker.js';
 import { hashPassword } from '../broker/passwords.js';
-import { describeIngestOverBroker, suitePayload, suiteReadings, suiteRegistry, waitFor } from './ingester.suite.js';
+import { waitFor } from '@qingliu/testkit';
+import { describeIngestOverBroker, suitePayload, suiteReadings, suiteRegistry } from './ingester.suite.js';
 import type { IngestSuiteContext, SuiteBroker } from './ingester.suite.js';
 
 let broker: EmbeddedBroker;

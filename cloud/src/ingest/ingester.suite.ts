@@ -6,7 +6,7 @@ import type { MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import { BATCH_VERSION, generateDeviceKeyPair, readingsTopic, signBatch } from '@qingliu/protocol';
 import type { Reading } from '@qingliu/protocol';
-import { startInfluxd } from '@qingliu/testkit';
+import { startInfluxd, waitFor } from '@qingliu/testkit';
 import type { InfluxdServer } from '@qingliu/testkit';
 import type { ReadingStore } from '../ports/reading-store.js';
 import { DeviceRegistry } from '../registry/device-registry.js';
@@ -48,13 +48,6 @@ export const suitePayload = (rs: Reading[]): string =>
   JSON.stringify(signBatch({ v: BATCH_VERSION, enterprise: 'ent-a', device: 'dev-a', readings: rs }, suiteKey.privateKeyPem));
 export const TOPIC_A = readingsTopic('ent-a', 'dev-a');
 
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 export interface IngestSuiteContext {
   broker: SuiteBroker;
