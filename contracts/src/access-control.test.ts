@@ -2,53 +2,28 @@
  * Every mutating function of every contract refuses every account without its role
  * (admin, bureau, oracle, enterprise, arbitrator, stranger), on a real anvil node.
  */
-import { Wallet, hexlify, randomBytes } from 'ethers';
+import { Wallet } from 'ethers';
 import type { Contract } from 'ethers';
-import {
-  BLACKLIST_ABI,
-  BLACKLIST_BYTECODE,
-  EMISSION_LEDGER_ABI,
-  EMISSION_LEDGER_BYTECODE,
-  ENTERPRISE_REGISTRY_ABI,
-  ENTERPRISE_REGISTRY_BYTECODE,
-  enterpriseKey,
-  idKey,
-  pollutantKey,
-  regionKey,
-} from './index.js';
-import { deploy, send, startTestChain } from './testing/chain-fixture.js';
+import { idKey } from './index.js';
+import { send, useTestChain } from './testing/chain-fixture.js';
 import type { TestChain } from './testing/chain-fixture.js';
+import { ACME, BETA, COD, DEV1, OUT1, REGION, bytes32 as evidence, deployAll } from './testing/contracts.js';
 import { shouldRefuseEveryAccountWithoutTheRole } from './testing/access-control.behavior.js';
-
-const ACME = enterpriseKey('ent-acme');
-const BETA = enterpriseKey('ent-beta');
-const COD = pollutantKey('w01018');
-const REGION = regionKey('cn-330100');
-const OUT1 = idKey('ent-acme-out-1');
-const DEV1 = idKey('ent-acme-dev-1');
-const evidence = (): string => hexlify(randomBytes(32));
 
 let chain: TestChain;
 let ledger: Contract;
 let registry: Contract;
 let blacklist: Contract;
 
-beforeAll(async () => {
-  chain = await startTestChain();
-  const { bureau, oracle, enterprise } = chain.addresses;
-  ledger = await deploy(chain, EMISSION_LEDGER_ABI, EMISSION_LEDGER_BYTECODE, [bureau, oracle]);
-  registry = await deploy(chain, ENTERPRISE_REGISTRY_ABI, ENTERPRISE_REGISTRY_BYTECODE, [bureau]);
-  blacklist = await deploy(chain, BLACKLIST_ABI, BLACKLIST_BYTECODE, [bureau]);
+useTestChain(async (started) => {
+  chain = started;
+  ({ ledger, registry, blacklist } = await deployAll(chain));
   // State the holders' calls need: a registered enterprise with an outfall and a device, a listed one.
   const b = chain.signers.bureau;
-  await send(chain, registry, b, 'registerEnterprise', ACME, REGION, enterprise);
+  await send(chain, registry, b, 'registerEnterprise', ACME, REGION, chain.addresses.enterprise);
   await send(chain, registry, b, 'addOutfall', ACME, OUT1);
   await send(chain, registry, b, 'enrollDevice', DEV1, ACME, OUT1, evidence());
   await send(chain, blacklist, b, 'add', BETA, 1, evidence());
-});
-
-afterAll(async () => {
-  await chain?.close();
 });
 
 shouldRefuseEveryAccountWithoutTheRole('EmissionLedger', () => ({ chain, contract: ledger }), [

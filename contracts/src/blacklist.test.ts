@@ -1,30 +1,25 @@
 /** Blacklist on a real anvil node: listing and delisting with reason codes and evidence. */
-import { ZeroHash, hexlify, randomBytes } from 'ethers';
+import { ZeroHash } from 'ethers';
 import type { Contract } from 'ethers';
-import { BLACKLIST_ABI, BLACKLIST_BYTECODE, BLACKLIST_REASONS, enterpriseKey } from './index.js';
-import { as, deploy, eventsOf, revertOf, send, startTestChain } from './testing/chain-fixture.js';
+import { BLACKLIST_REASONS } from './index.js';
+import { as, eventsOf, revertOf, send, useTestChain } from './testing/chain-fixture.js';
 import type { TestChain } from './testing/chain-fixture.js';
-
-const ACME = enterpriseKey('ent-acme');
+import { ACME, bytes32, deployBlacklist } from './testing/contracts.js';
 
 let chain: TestChain;
 let blacklist: Contract;
 
-beforeAll(async () => {
-  chain = await startTestChain();
-});
-
-afterAll(async () => {
-  await chain?.close();
+useTestChain((started) => {
+  chain = started;
 });
 
 beforeEach(async () => {
-  blacklist = await deploy(chain, BLACKLIST_ABI, BLACKLIST_BYTECODE, [chain.addresses.bureau]);
+  blacklist = await deployBlacklist(chain);
 });
 
 describe('Blacklist', () => {
   test('the bureau lists and delists an enterprise, each with a reason code and evidence hash, and events for both', async () => {
-    const evidence = hexlify(randomBytes(32));
+    const evidence = bytes32();
     const listed = await send(chain, blacklist, chain.signers.bureau, 'add', ACME, BLACKLIST_REASONS.illegalDischarge, evidence);
     expect(await blacklist.getFunction('isBlacklisted')(ACME)).toBe(true);
     expect(eventsOf(blacklist, listed, 'EnterpriseBlacklisted').map((e) => e.args.toArray())).toEqual([
@@ -33,7 +28,7 @@ describe('Blacklist', () => {
     const entry = await blacklist.getFunction('entryOf')(ACME);
     expect([entry.listed, entry.reasonCode, entry.evidenceHash]).toEqual([true, 2n, evidence]);
 
-    const appeal = hexlify(randomBytes(32));
+    const appeal = bytes32();
     const delisted = await send(chain, blacklist, chain.signers.bureau, 'remove', ACME, BLACKLIST_REASONS.appealUpheld, appeal);
     expect(await blacklist.getFunction('isBlacklisted')(ACME)).toBe(false);
     expect(eventsOf(blacklist, delisted, 'EnterpriseDelisted').map((e) => e.args.toArray())).toEqual([
@@ -43,7 +38,7 @@ describe('Blacklist', () => {
 
   test('listing twice, delisting an enterprise not listed, or changing without grounds is refused', async () => {
     const bureau = as(blacklist, chain.signers.bureau);
-    const evidence = hexlify(randomBytes(32));
+    const evidence = bytes32();
     expect(await revertOf(bureau.getFunction('remove').staticCall(ACME, 100, evidence), 'BlacklistNotListed')).toEqual([ACME]);
     await send(chain, blacklist, chain.signers.bureau, 'add', ACME, 1, evidence);
     expect(await revertOf(bureau.getFunction('add').staticCall(ACME, 1, evidence), 'BlacklistAlreadyListed')).toEqual([ACME]);

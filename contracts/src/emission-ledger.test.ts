@@ -2,11 +2,12 @@
  * EmissionLedger against a real anvil node (the binary ships in
  * @foundry-rs/anvil-linux-amd64). Each test deploys a fresh contract.
  */
-import { Contract, ContractFactory, JsonRpcProvider, NonceManager, Wallet, hexlify, isError, randomBytes } from 'ethers';
+import { Contract, ContractFactory, JsonRpcProvider, NonceManager, Wallet, hexlify, randomBytes } from 'ethers';
 import type { ContractTransactionResponse, Log, LogDescription, TransactionReceipt } from 'ethers';
 import { startAnvil } from '@qingliu/testkit';
 import type { AnvilServer } from '@qingliu/testkit';
 import { EMISSION_LEDGER_ABI, EMISSION_LEDGER_BYTECODE, enterpriseKey, pollutantKey } from './index.js';
+import { revertOf } from './testing/chain-fixture.js';
 
 const ACME = enterpriseKey('ent-acme');
 const BETA = enterpriseKey('ent-beta');
@@ -67,18 +68,6 @@ function events(receipt: TransactionReceipt, name: string): LogDescription[] {
   return receipt.logs
     .map((log: Log) => ledger.interface.parseLog(log))
     .filter((event): event is LogDescription => event !== null && event.name === name);
-}
-
-/** Expects the call to revert with the named custom error and returns its arguments. */
-async function revertOf(call: Promise<unknown>, name: string): Promise<unknown[]> {
-  try {
-    await call;
-  } catch (error) {
-    if (!isError(error, 'CALL_EXCEPTION')) throw error;
-    expect(error.revert?.name).toBe(name);
-    return [...(error.revert?.args ?? [])];
-  }
-  throw new Error(`expected a revert with ${name}, but the call succeeded`);
 }
 
 const as = (signer: NonceManager): Contract => ledger.connect(signer) as Contract;

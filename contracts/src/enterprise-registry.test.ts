@@ -2,33 +2,25 @@
  * EnterpriseRegistry on a real anvil node: enterprises, outfalls and enrolled device keys.
  * Each check is tested in both directions (the seed's registry had its requires inverted).
  */
-import { Wallet, ZeroAddress, ZeroHash, hexlify, randomBytes } from 'ethers';
+import { Wallet, ZeroAddress, ZeroHash } from 'ethers';
 import type { Contract } from 'ethers';
-import { ENTERPRISE_REGISTRY_ABI, ENTERPRISE_REGISTRY_BYTECODE, enterpriseKey, idKey, regionKey } from './index.js';
-import { as, deploy, eventsOf, revertOf, send, startTestChain } from './testing/chain-fixture.js';
+import { enterpriseKey } from './index.js';
+import { as, eventsOf, revertOf, send, useTestChain } from './testing/chain-fixture.js';
 import type { TestChain } from './testing/chain-fixture.js';
+import { ACME, BETA, DEV1, OUT1, REGION, bytes32, deployRegistry } from './testing/contracts.js';
 
-const ACME = enterpriseKey('ent-acme');
-const BETA = enterpriseKey('ent-beta');
-const REGION = regionKey('cn-330100');
-const OUT1 = idKey('ent-acme-out-1');
-const DEV1 = idKey('ent-acme-dev-1');
-const KEY1 = hexlify(randomBytes(32));
+const KEY1 = bytes32();
 
 let chain: TestChain;
 let registry: Contract;
 let bureau: Contract;
 
-beforeAll(async () => {
-  chain = await startTestChain();
-});
-
-afterAll(async () => {
-  await chain?.close();
+useTestChain((started) => {
+  chain = started;
 });
 
 beforeEach(async () => {
-  registry = await deploy(chain, ENTERPRISE_REGISTRY_ABI, ENTERPRISE_REGISTRY_BYTECODE, [chain.addresses.bureau]);
+  registry = await deployRegistry(chain);
   bureau = as(registry, chain.signers.bureau);
 });
 
@@ -96,7 +88,7 @@ describe('EnterpriseRegistry', () => {
     const receipt = await call('enrollDevice', DEV1, ACME, OUT1, KEY1);
     expect(eventsOf(registry, receipt, 'DeviceEnrolled').map((e) => e.args.toArray())).toEqual([[DEV1, ACME, OUT1, KEY1]]);
     expect(await registry.getFunction('isEnrolledKey')(DEV1, KEY1)).toBe(true);
-    expect(await registry.getFunction('isEnrolledKey')(DEV1, hexlify(randomBytes(32)))).toBe(false);
+    expect(await registry.getFunction('isEnrolledKey')(DEV1, bytes32())).toBe(false);
     expect(await revertOf(enroll.staticCall(DEV1, ACME, OUT1, KEY1), 'EnterpriseRegistryDeviceEnrolled')).toEqual([DEV1]);
 
     const revoked = await call('revokeDevice', DEV1);
@@ -104,7 +96,7 @@ describe('EnterpriseRegistry', () => {
     expect(await registry.getFunction('isEnrolledKey')(DEV1, KEY1)).toBe(false);
     expect(await revertOf(bureau.getFunction('revokeDevice').staticCall(DEV1), 'EnterpriseRegistryDeviceNotEnrolled')).toEqual([DEV1]);
 
-    const rotated = hexlify(randomBytes(32));
+    const rotated = bytes32();
     await call('enrollDevice', DEV1, ACME, OUT1, rotated);
     expect(await registry.getFunction('isEnrolledKey')(DEV1, rotated)).toBe(true);
     expect((await registry.getFunction('deviceOf')(DEV1)).revoked).toBe(false);

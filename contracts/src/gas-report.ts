@@ -8,22 +8,12 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { AbiCoder, Contract, ContractFactory, hexlify, keccak256, randomBytes } from 'ethers';
-import type { JsonFragment, TransactionReceipt } from 'ethers';
-import {
-  BLACKLIST_ABI,
-  BLACKLIST_BYTECODE,
-  EMISSION_LEDGER_ABI,
-  EMISSION_LEDGER_BYTECODE,
-  ENTERPRISE_REGISTRY_ABI,
-  ENTERPRISE_REGISTRY_BYTECODE,
-  enterpriseKey,
-  idKey,
-  pollutantKey,
-  regionKey,
-} from './index.js';
-import { anvilRpc, mined, send, startTestChain } from './testing/chain-fixture.js';
+import { AbiCoder, keccak256 } from 'ethers';
+import type { Contract, TransactionReceipt } from 'ethers';
+import { enterpriseKey, idKey, regionKey } from './index.js';
+import { anvilRpc, send, startTestChain } from './testing/chain-fixture.js';
 import type { TestChain } from './testing/chain-fixture.js';
+import { COD, NH3N, REGION, bytes32 as b32, deployAll } from './testing/contracts.js';
 
 interface Row {
   contract: string;
@@ -33,24 +23,6 @@ interface Row {
 }
 
 const rows: Row[] = [];
-const COD = pollutantKey('w01018');
-const NH3N = pollutantKey('w21003');
-const REGION = regionKey('cn-330100');
-const b32 = (): string => hexlify(randomBytes(32));
-
-async function deployed(
-  chain: TestChain,
-  name: string,
-  abi: readonly JsonFragment[],
-  bytecode: string,
-  args: unknown[],
-): Promise<Contract> {
-  const factory = new ContractFactory(abi as JsonFragment[], bytecode, chain.signers.admin);
-  const tx = (await factory.deploy(...args)).deploymentTransaction()!;
-  const receipt = await mined(chain, tx);
-  rows.push({ contract: name, fn: 'constructor', situation: 'deploy', gas: receipt.gasUsed });
-  return new Contract(receipt.contractAddress!, abi as JsonFragment[], chain.provider);
-}
 
 async function record(
   chain: TestChain,
@@ -70,10 +42,9 @@ async function record(
 async function main(): Promise<void> {
   const chain = await startTestChain();
   try {
-    const { bureau, oracle, enterprise } = chain.addresses;
-    const ledger = await deployed(chain, 'EmissionLedger', EMISSION_LEDGER_ABI, EMISSION_LEDGER_BYTECODE, [bureau, oracle]);
-    const registry = await deployed(chain, 'EnterpriseRegistry', ENTERPRISE_REGISTRY_ABI, ENTERPRISE_REGISTRY_BYTECODE, [bureau]);
-    const blacklist = await deployed(chain, 'Blacklist', BLACKLIST_ABI, BLACKLIST_BYTECODE, [bureau]);
+    const { ledger, registry, blacklist } = await deployAll(chain, (name, receipt) => {
+      rows.push({ contract: name, fn: 'constructor', situation: 'deploy', gas: receipt.gasUsed });
+    });
     const L = 'EmissionLedger';
     const e = (i: number): string => enterpriseKey(`ent-${i}`);
 
@@ -118,7 +89,7 @@ async function main(): Promise<void> {
     rows.push({ contract: L, fn: 'verifyReading (view)', situation: 'proof of 14 nodes (10,000 readings), as eth_estimateGas', gas: verifyGas });
 
     const R = 'EnterpriseRegistry';
-    await record(chain, registry, R, 'bureau', 'registerEnterprise', 'new enterprise', e(0), REGION, enterprise);
+    await record(chain, registry, R, 'bureau', 'registerEnterprise', 'new enterprise', e(0), REGION, chain.addresses.enterprise);
     await record(chain, registry, R, 'bureau', 'changeEnterpriseAccount', 'move to a new account', e(0), chain.addresses.stranger);
     await record(chain, registry, R, 'bureau', 'addOutfall', 'new outfall', e(0), idKey('out-1'));
     await record(chain, registry, R, 'bureau', 'enrollDevice', 'new device', idKey('dev-1'), e(0), idKey('out-1'), b32());

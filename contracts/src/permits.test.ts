@@ -3,38 +3,22 @@
  * (largest remainder), on a real anvil node.
  */
 import type { Contract } from 'ethers';
-import {
-  EMISSION_LEDGER_ABI,
-  EMISSION_LEDGER_BYTECODE,
-  enterpriseKey,
-  largestRemainderSplit,
-  pollutantKey,
-  regionKey,
-} from './index.js';
-import { as, deploy, eventsOf, revertOf, send, startTestChain } from './testing/chain-fixture.js';
+import { enterpriseKey, largestRemainderSplit, regionKey } from './index.js';
+import { as, eventsOf, revertOf, send, useTestChain } from './testing/chain-fixture.js';
 import type { TestChain } from './testing/chain-fixture.js';
+import { COD, NH3N, REGION, deployLedger } from './testing/contracts.js';
 
-const COD = pollutantKey('w01018');
-const NH3N = pollutantKey('w21003');
-const REGION = regionKey('cn-330100');
 const ents = (n: number, prefix = 'ent'): string[] => Array.from({ length: n }, (_, i) => enterpriseKey(`${prefix}-${i}`));
 
 let chain: TestChain;
 let ledger: Contract;
 
-beforeAll(async () => {
-  chain = await startTestChain();
-});
-
-afterAll(async () => {
-  await chain?.close();
+useTestChain((started) => {
+  chain = started;
 });
 
 beforeEach(async () => {
-  ledger = await deploy(chain, EMISSION_LEDGER_ABI, EMISSION_LEDGER_BYTECODE, [
-    chain.addresses.bureau,
-    chain.addresses.oracle,
-  ]);
+  ledger = await deployLedger(chain);
 });
 
 const preview = async (cap: bigint, weights: bigint[]): Promise<bigint[]> =>

@@ -5,30 +5,13 @@
  * happen here. Trading and auctions come in a later issue; for those two the tests cover
  * what exists now, and their names say so.
  */
-import { Wallet, hexlify, randomBytes } from 'ethers';
+import { Wallet } from 'ethers';
 import type { Contract, JsonFragment } from 'ethers';
-import {
-  BLACKLIST_ABI,
-  BLACKLIST_BYTECODE,
-  EMISSION_LEDGER_ABI,
-  EMISSION_LEDGER_BYTECODE,
-  ENTERPRISE_REGISTRY_ABI,
-  ENTERPRISE_REGISTRY_BYTECODE,
-  enterpriseKey,
-  idKey,
-  pollutantKey,
-  regionKey,
-} from './index.js';
-import { as, deploy, mined, send, startTestChain } from './testing/chain-fixture.js';
+import { idKey } from './index.js';
+import { as, mined, send, useTestChain } from './testing/chain-fixture.js';
 import type { SignerName, TestChain } from './testing/chain-fixture.js';
+import { ACME, BETA, COD, DEV1, OUT1, REGION, bytes32, deployAll } from './testing/contracts.js';
 
-const ACME = enterpriseKey('ent-acme');
-const BETA = enterpriseKey('ent-beta');
-const COD = pollutantKey('w01018');
-const REGION = regionKey('cn-330100');
-const OUT1 = idKey('ent-acme-out-1');
-const DEV1 = idKey('ent-acme-dev-1');
-const bytes32 = (): string => hexlify(randomBytes(32));
 const NOT_BUREAU: SignerName[] = ['admin', 'oracle', 'enterprise', 'arbitrator', 'stranger'];
 
 let chain: TestChain;
@@ -36,19 +19,12 @@ let ledger: Contract;
 let registry: Contract;
 let blacklist: Contract;
 
-beforeAll(async () => {
-  chain = await startTestChain();
-});
-
-afterAll(async () => {
-  await chain?.close();
+useTestChain((started) => {
+  chain = started;
 });
 
 beforeEach(async () => {
-  const { bureau, oracle } = chain.addresses;
-  ledger = await deploy(chain, EMISSION_LEDGER_ABI, EMISSION_LEDGER_BYTECODE, [bureau, oracle]);
-  registry = await deploy(chain, ENTERPRISE_REGISTRY_ABI, ENTERPRISE_REGISTRY_BYTECODE, [bureau]);
-  blacklist = await deploy(chain, BLACKLIST_ABI, BLACKLIST_BYTECODE, [bureau]);
+  ({ ledger, registry, blacklist } = await deployAll(chain));
 });
 
 /** Sends as `signer` with a fixed gas limit (no estimate, so a revert is mined) and returns the status. */

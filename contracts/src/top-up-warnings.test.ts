@@ -4,12 +4,11 @@
  */
 import { ZeroHash } from 'ethers';
 import type { Contract, TransactionReceipt } from 'ethers';
-import { EMISSION_LEDGER_ABI, EMISSION_LEDGER_BYTECODE, TOP_UP_REASONS, enterpriseKey, pollutantKey } from './index.js';
-import { deploy, eventsOf, latestTimestamp, send, setNextTimestamp, startTestChain } from './testing/chain-fixture.js';
+import { TOP_UP_REASONS } from './index.js';
+import { eventsOf, latestTimestamp, send, setNextTimestamp, useTestChain } from './testing/chain-fixture.js';
 import type { TestChain } from './testing/chain-fixture.js';
+import { ACME, COD, deployLedger } from './testing/contracts.js';
 
-const ACME = enterpriseKey('ent-acme');
-const COD = pollutantKey('w01018');
 const HOUR = 3600;
 const DAY = 24 * HOUR;
 const MAX = (1n << 256n) - 1n;
@@ -19,19 +18,12 @@ let ledger: Contract;
 let clock: number;
 let batchId: bigint;
 
-beforeAll(async () => {
-  chain = await startTestChain();
-});
-
-afterAll(async () => {
-  await chain?.close();
+useTestChain((started) => {
+  chain = started;
 });
 
 beforeEach(async () => {
-  ledger = await deploy(chain, EMISSION_LEDGER_ABI, EMISSION_LEDGER_BYTECODE, [
-    chain.addresses.bureau,
-    chain.addresses.oracle,
-  ]);
+  ledger = await deployLedger(chain);
   clock = (await latestTimestamp(chain)) + 1000;
   batchId = 1n;
 });

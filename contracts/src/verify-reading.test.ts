@@ -5,9 +5,9 @@
  */
 import { AbiCoder, ZeroHash, concat, keccak256 } from 'ethers';
 import type { Contract } from 'ethers';
-import { EMISSION_LEDGER_ABI, EMISSION_LEDGER_BYTECODE } from './index.js';
-import { as, deploy, mined, startTestChain } from './testing/chain-fixture.js';
+import { as, mined, useTestChain } from './testing/chain-fixture.js';
 import type { TestChain } from './testing/chain-fixture.js';
+import { deployLedger } from './testing/contracts.js';
 
 const leafOf = (value: string): string => keccak256(keccak256(AbiCoder.defaultAbiCoder().encode(['string'], [value])));
 const pair = (a: string, b: string): string => keccak256(BigInt(a) < BigInt(b) ? concat([a, b]) : concat([b, a]));
@@ -23,14 +23,10 @@ const PROOF_OF_L2 = [l3, pair(l0, l1)];
 let chain: TestChain;
 let ledger: Contract;
 
-beforeAll(async () => {
-  chain = await startTestChain();
-  ledger = await deploy(chain, EMISSION_LEDGER_ABI, EMISSION_LEDGER_BYTECODE, [chain.addresses.bureau, chain.addresses.oracle]);
+useTestChain(async (started) => {
+  chain = started;
+  ledger = await deployLedger(chain);
   await mined(chain, as(ledger, chain.signers.oracle).getFunction('settle')(7n, ROOT, 4, [], [], []));
-});
-
-afterAll(async () => {
-  await chain?.close();
 });
 
 const verify = (batchId: bigint, leaf: string, proof: string[]): Promise<boolean> =>

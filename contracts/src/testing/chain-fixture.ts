@@ -1,6 +1,7 @@
 /**
- * Shared test fixture: one anvil node per test file, named signers, and helpers to
- * deploy, wait for receipts, decode events and expect custom-error reverts.
+ * Shared test fixture: one anvil node per test file (useTestChain registers its hooks), named
+ * signers, and helpers to deploy, wait for receipts, decode events and expect custom-error reverts.
+ * The project's own contracts, deployed with their usual roles, are in contracts.ts.
  */
 import { Contract, ContractFactory, JsonRpcProvider, NonceManager, Wallet, isError } from 'ethers';
 import type { ContractTransactionResponse, JsonFragment, Log, LogDescription, TransactionReceipt } from 'ethers';
@@ -51,6 +52,22 @@ export async function startTestChain(): Promise<TestChain> {
   };
 }
 
+/**
+ * Registers the file's hooks: one anvil node started before its tests and stopped after them.
+ * `ready` runs once the node is up, to keep it in the file's `chain` and set up what the file's
+ * tests share; the node is stopped even when `ready` throws.
+ */
+export function useTestChain(ready: (chain: TestChain) => void | Promise<void>): void {
+  let chain: TestChain | undefined;
+  beforeAll(async () => {
+    chain = await startTestChain();
+    await ready(chain);
+  });
+  afterAll(async () => {
+    await chain?.close();
+  });
+}
+
 /** Polls for the receipt (tx.wait() stalled against anvil); a reverted transaction has status 0. */
 export async function mined(
   chain: TestChain,
@@ -65,6 +82,19 @@ export async function mined(
   throw new Error(`transaction ${hash} was not mined within 10 s`);
 }
 
+/** Deploys a contract as `admin`; returns it connected to the provider (read-only) and the deployment's receipt. */
+export async function deployWithReceipt(
+  chain: TestChain,
+  abi: readonly JsonFragment[],
+  bytecode: string,
+  args: unknown[],
+): Promise<{ contract: Contract; receipt: TransactionReceipt }> {
+  const factory = new ContractFactory(abi as JsonFragment[], bytecode, chain.signers.admin);
+  const deployment = await factory.deploy(...args);
+  const receipt = await mined(chain, deployment.deploymentTransaction()!);
+  return { contract: new Contract(receipt.contractAddress!, abi as JsonFragment[], chain.provider), receipt };
+}
+
 /** Deploys a contract as `admin` and returns it connected to the provider (read-only). */
 export async function deploy(
   chain: TestChain,
@@ -72,10 +102,7 @@ export async function deploy(
   bytecode: string,
   args: unknown[],
 ): Promise<Contract> {
-  const factory = new ContractFactory(abi as JsonFragment[], bytecode, chain.signers.admin);
-  const deployment = await factory.deploy(...args);
-  const receipt = await mined(chain, deployment.deploymentTransaction()!);
-  return new Contract(receipt.contractAddress!, abi as JsonFragment[], chain.provider);
+  return (await deployWithReceipt(chain, abi, bytecode, args)).contract;
 }
 
 /** The events named `name` that `contract` emitted in `receipt`, in order. */
