@@ -10,6 +10,7 @@ export * from './ingest/journal-writer.js';
 export * from './config.js';
 export * from './store/influx-store.js';
 export * from './accounting/load.js';
+export * from './accounting/units.js';
 export * from './settlement/settler.js';
 export * from './broker/passwords.js';
 export * from './broker/broker-accounts.js';

@@ -21,7 +21,7 @@ describe('computeLoads', () => {
       sampleIntervalMs: () => 10_000,
     });
     // 360 m3/h x 10 s = 1 m3; 50 mg/L x 1 m3 = 50 g. pH carries no load.
-    expect(lines).toEqual([{ enterprise: 'e1', pollutant: 'w01018', milligrams: 50_000n, samples: 1, flaggedSamples: 0 }]);
+    expect(lines).toEqual([{ enterprise: 'e1', pollutant: 'w01018', milligrams: 50_000n, samples: 1, flaggedSamples: 0, leftOut: {} }]);
   });
 
   it('sums per enterprise across outfalls and rounds once, at the end', () => {
@@ -48,6 +48,29 @@ describe('computeLoads', () => {
       ],
       sampleIntervalMs: () => 1000,
     });
-    expect(lines).toEqual([{ enterprise: 'e1', pollutant: 'w01018', milligrams: 80_000n, samples: 1, flaggedSamples: 3 }]);
+    expect(lines).toEqual([
+      { enterprise: 'e1', pollutant: 'w01018', milligrams: 80_000n, samples: 1, flaggedSamples: 3, leftOut: { 'flow-flag:D': 1, 'no-flow': 1, 'flag:M': 1 } },
+    ]);
+  });
+
+  it('converts units explicitly: 100 L/s is 360 m3/h, and 50,000 ug/L is 50 mg/L', () => {
+    const ts = 0;
+    const inLitres = { ...r('d1', 'e1', 'w00000', 100, ts), unit: 'L/s' };
+    const inMicrograms = { ...r('d1', 'e1', 'w01018', 50_000, ts), unit: 'ug/L' };
+    const [line] = computeLoads({ readings: [inLitres, inMicrograms], sampleIntervalMs: () => 10_000 });
+    // 360 m3/h x 10 s = 1 m3; 50 mg/L x 1 m3 = 50 g.
+    expect(line).toMatchObject({ milligrams: 50_000n, samples: 1, flaggedSamples: 0 });
+  });
+
+  it('never guesses a unit it does not know: the sample is left out and named', () => {
+    const flow = { ...r('d1', 'e1', 'w00000', 5, 0), unit: 'gal/min' };
+    const [line] = computeLoads({ readings: [flow, r('d1', 'e1', 'w01018', 40, 0)], sampleIntervalMs: () => 1000 });
+    expect(line).toMatchObject({ milligrams: 0n, samples: 0, flaggedSamples: 1, leftOut: { 'unit:gal/min': 1 } });
+  });
+
+  it('counts, for a window, the samples a device should have sent and did not', () => {
+    const readings = [0, 1000, 5000].flatMap((ts) => [r('d1', 'e1', 'w00000', 3600, ts), r('d1', 'e1', 'w21003', 2, ts)]);
+    const [line] = computeLoads({ readings, sampleIntervalMs: () => 1000, window: { fromMs: 0, toMs: 10_000 } });
+    expect(line).toMatchObject({ samples: 3, missingSamples: 7 });
   });
 });

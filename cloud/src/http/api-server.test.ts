@@ -76,7 +76,7 @@ describe('HTTP API', () => {
     const { status, body } = await get(`/api/v1/loads?${range}&every=1m&enterprise=ent-a`);
     expect(status).toBe(200);
     expect(body.loads).toEqual([
-      expect.objectContaining({ enterprise: 'ent-a', pollutant: 'w01018', milligrams: '3000000', kg: 3, samples: 60, flaggedSamples: 0 }),
+      expect.objectContaining({ enterprise: 'ent-a', pollutant: 'w01018', milligrams: '3000000', kg: 3, samples: 60, flaggedSamples: 0, missingSamples: 0 }),
       expect.objectContaining({ enterprise: 'ent-a', pollutant: 'w01018', milligrams: '1200000', kg: 1.2, samples: 60 }),
     ]);
   });

@@ -116,7 +116,11 @@ export async function startApiServer(params: ApiServerParameters): Promise<ApiSe
       windows.set(start, list);
     }
     const loads = [...windows].sort(([a], [b]) => a - b).flatMap(([start, list]) =>
-      computeLoads({ readings: list, sampleIntervalMs: (device) => params.registry.get(device)?.sampleIntervalMs ?? 0 }).map((line) => ({
+      computeLoads({
+        readings: list,
+        sampleIntervalMs: (device) => params.registry.get(device)?.sampleIntervalMs ?? 0,
+        window: { fromMs: start, toMs: start + everyMs },
+      }).map((line) => ({
         from: new Date(start).toISOString(),
         to: new Date(start + everyMs).toISOString(),
         ...line,
