@@ -10,7 +10,7 @@
  * Last line: {"pipeline_rps":...,"raw_rps":...,"ratio":...}
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -99,7 +99,13 @@ const statusUrl = await new Promise<string>((resolve, reject) => {
   });
   ingester.once('exit', (code) => reject(new Error(`ingester exited ${code}`)));
 });
+/** CPU time (user + system) of a process so far, microseconds, from /proc. */
+async function cpuMicros(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // utime, stime in clock ticks (100 Hz)
+}
 const publisher = await connectAsync(mosquitto.url, { clientId: 'bench-publisher' });
+const cpuBefore = await cpuMicros(ingester.pid!);
 started = performance.now();
 const window = 64;
 for (let i = 0; i < payloads.length; i += window) {
@@ -113,6 +119,7 @@ for (;;) {
   await new Promise((resolve) => setTimeout(resolve, 10));
 }
 const pipelineSeconds = (performance.now() - started) / 1000;
+const ingesterCpuMicros = (await cpuMicros(ingester.pid!)) - cpuBefore;
 const stored = await count('qingliu', 'reading');
 
 await publisher.endAsync();
@@ -126,4 +133,12 @@ if (stored !== total) throw new Error(`pipeline stored ${stored} of ${total}`);
 const pipelineRps = total / pipelineSeconds;
 const rawRps = total / rawSeconds;
 console.log(`readings ${total}, batch ${batchSize}, devices ${devices}, ingester connections ${connections}, journal ${journal ? 'on' : 'off'}; raw ${rawSeconds.toFixed(2)} s, pipeline ${pipelineSeconds.toFixed(2)} s`);
-console.log(JSON.stringify({ pipeline_rps: Math.round(pipelineRps), raw_rps: Math.round(rawRps), ratio: Number((pipelineRps / rawRps).toFixed(3)) }));
+console.log(`ingester CPU ${(ingesterCpuMicros / 1e6).toFixed(2)} s in ${pipelineSeconds.toFixed(2)} s (${(ingesterCpuMicros / total).toFixed(1)} us per reading); 2 cores carry publisher, mosquitto, ingester and influxd`);
+console.log(
+  JSON.stringify({
+    pipeline_rps: Math.round(pipelineRps),
+    raw_rps: Math.round(rawRps),
+    ratio: Number((pipelineRps / rawRps).toFixed(3)),
+    ingester_cpu_us_per_reading: Number((ingesterCpuMicros / total).toFixed(2)),
+  }),
+);

@@ -59,8 +59,6 @@ export interface Ingester {
   currentBatch(): number;
   /** Resolves once no write for `batch` or an earlier one is still pending. */
   writesSettled(batch: number): Promise<void>;
-  /** Called with each stored group of readings. */
-  onStored(listener: (readings: readonly Reading[], batch: number) => void): void;
   close(): Promise<void>;
 }
 
@@ -84,7 +82,6 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
   const guard = new SequenceGuard(highest);
   const pending = new Map<number, number>();
   const waiters: { batch: number; resolve: () => void }[] = [];
-  const listeners: ((readings: readonly Reading[], batch: number) => void)[] = [];
 
   const currentBatch = (): number => Math.floor(now() / settlementPeriodMs);
   const hasPendingUpTo = (batch: number): boolean => [...pending.keys()].some((b) => b <= batch);
@@ -193,7 +190,7 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
     try {
       if (!(await storeWithRetry(fresh, batch))) return false;
       guard.commit(fresh);
-      written(fresh, batch);
+      stats.stored += fresh.length;
       return true;
     } finally {
       donePending(batch);
@@ -209,10 +206,6 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
     else pending.set(batch, left);
     wakeWaiters();
   }
-  function written(readings: readonly Reading[], batch: number): void {
-    stats.stored += readings.length;
-    for (const listener of listeners) listener(readings, batch);
-  }
 
   const maxJournalBytes = params.maxJournalBytes ?? 256 * 1024 * 1024;
   let writerStopping = false;
@@ -223,7 +216,7 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
           withRetry('store readings', () => store.write(readings), () => writerStopping).then(() => true, () => false),
         onWritten: (entries) => {
           for (const entry of entries) {
-            written(entry.readings, entry.batch);
+            stats.stored += entry.readings.length;
             donePending(entry.batch);
           }
         },
@@ -327,9 +320,6 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
     writesSettled(batch) {
       if (!hasPendingUpTo(batch)) return Promise.resolve();
       return new Promise((resolve) => waiters.push({ batch, resolve }));
-    },
-    onStored(listener) {
-      listeners.push(listener);
     },
     async close() {
       closing = true;
