@@ -61,8 +61,21 @@ console.log('');
 
 const tty = process.stdout.isTTY;
 let stopping = false;
+let hinted = false;
 pipeline.settler.onSettled((settled) => {
   process.stdout.write(`${tty ? '\r\x1b[2K' : ''}${formatSettlementLine(settled, periodMs)}\n`);
+  if (hinted || stopping) return;
+  hinted = true;
+  // Show an inspector how to check one stored reading against the chain.
+  void pipeline.store.readBatch(settled.batch).then((rows) => {
+    const r = rows.find((row) => row.pollutant === 'w01018');
+    if (!r) return;
+    const proofUrl = `${status.url}/api/v1/proofs/${r.device}/${r.seq}?ts=${r.ts}`;
+    process.stdout.write(
+      `${tty ? '\r\x1b[2K' : ''}  check a stored reading against the chain (another terminal):\n` +
+        `    curl -s '${proofUrl}' > proof.json && node cloud/dist/cli/verify-proof.js --rpc ${anvil.rpcUrl} proof.json\n`,
+    );
+  });
 });
 
 const started = Date.now();
