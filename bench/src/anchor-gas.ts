@@ -3,7 +3,9 @@
  * against one transaction per reading, at batch sizes 100, 1,000 and 10,000 on anvil; and
  * settlement latency from batch close (readings in hand) to confirmed transaction
  * (Merkle tree built, EmissionLedger.settle sent through the EVM Ledger adapter, receipt seen).
- * Prints one JSON line last.
+ * An anchor-only settlement (no loads) goes out as `EmissionLedger.anchor`, as the adapter
+ * sends it; the contract stores one slot per batch (the root; count and time are in the
+ * BatchSettled event). Prints one JSON line last.
  *
  *   node bench/dist/anchor-gas.js [--runs 3]
  */

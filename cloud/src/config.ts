@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { POLLUTANT_CODES, QingliuError, idSchema } from '@qingliu/protocol';
+import { chainProfileSchema } from './chain/chain-profile.js';
 
 /** Defaults of the cloud's config; comments give the units. */
 export const CLOUD_DEFAULTS = {
@@ -74,6 +75,10 @@ export const cloudConfigSchema = z.strictObject({
       /** Name of the environment variable holding the oracle's private key. */
       oracleKeyEnv: z.string(),
       ledgerAddress: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 20-byte hex address'),
+      /** The chain to expect (chain id, checked at connect) and how to price transactions (chain/chain-profile.ts). */
+      chain: chainProfileSchema.optional(),
+      /** The block the ledger was deployed in: event look-ups (anchored batches) start there. */
+      ledgerFromBlock: z.number().int().min(0).optional(),
       /** Journal of settlements not yet confirmed on chain (JSON lines): an outage delays them, never drops one. */
       journalPath: z.string(),
     })

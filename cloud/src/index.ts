@@ -29,3 +29,6 @@ export * from './chain/durable-ledger.js';
 export * from './proofs/reading-proof.js';
 export * from './proofs/verify-proof.js';
 export * from './proofs/proof-service.js';
+export * from './chain/bureau-client.js';
+export * from './chain/chain-profile.js';
+export * from './chain/anchored-batches.js';

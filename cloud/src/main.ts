@@ -63,6 +63,8 @@ async function main(): Promise<void> {
       rpcUrl: config.settlement.rpcUrl,
       privateKey: key,
       address: config.settlement.ledgerAddress,
+      ...(config.settlement.chain ? { profile: config.settlement.chain } : {}),
+      ...(config.settlement.ledgerFromBlock === undefined ? {} : { fromBlock: config.settlement.ledgerFromBlock }),
       logger: logger.child({ stage: 'chain' }),
     });
     ledger = await createDurableLedger(evm, { journalPath: config.settlement.journalPath, logger: logger.child({ stage: 'chain' }) });

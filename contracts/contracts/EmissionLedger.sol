@@ -23,6 +23,11 @@ import {LargestRemainder} from "./LargestRemainder.sol";
  *   10 % and 0 of what it was right after the last credit.
  *
  * Amounts are milligrams (1 credit = 1 kg = 1,000,000 mg). See {IEmissionLedger} for ids.
+ *
+ * Gas: anchoring is the hot path (one transaction per settlement period), so a batch costs one
+ * new storage slot, its root (stored inverted, so the zero root of an empty batch still marks the
+ * batch settled); its reading count and time are in {BatchSettled}. The oracle and the pause flag
+ * are read from one slot ({_gate}), so the role and pause checks cost one cold read, not two.
  */
 contract EmissionLedger is IEmissionLedger, AccessControl, Pausable {
     bytes32 public constant BUREAU_ROLE = keccak256("BUREAU_ROLE");
@@ -71,13 +76,26 @@ contract EmissionLedger is IEmissionLedger, AccessControl, Pausable {
         uint64 allocatedAt;
     }
 
+    /**
+     * @dev What every settlement reads, in one slot: an account holding ORACLE_ROLE (the last one
+     * granted, while it holds it; zero when it was revoked), which passes the role check without
+     * a second read, and Pausable's flag. Other holders of ORACLE_ROLE pass by AccessControl.
+     * Invariant: `oracle == address(0) || hasRole(ORACLE_ROLE, oracle)`.
+     */
+    struct Gate {
+        address oracle;
+        bool paused;
+        uint64 warningHorizon;
+    }
+
     mapping(bytes32 enterprise => mapping(bytes32 pollutant => int256)) private _balances;
     mapping(bytes32 enterprise => mapping(bytes32 pollutant => uint256)) private _allocations;
     mapping(bytes32 enterprise => mapping(bytes32 pollutant => Usage)) private _usage;
     mapping(bytes32 enterprise => mapping(bytes32 pollutant => mapping(uint16 year => Permit))) private _permits;
     mapping(bytes32 region => mapping(bytes32 pollutant => mapping(uint16 year => Cap))) private _caps;
-    mapping(uint64 batchId => Batch) private _batches;
-    uint64 private _warningHorizon = DEFAULT_WARNING_HORIZON;
+    /// @dev `~root`: non-zero once the batch is settled, whatever its root.
+    mapping(uint64 batchId => bytes32 invertedRoot) private _anchors;
+    Gate private _gate;
 
     /**
      * @notice The deployer becomes admin (grants and revokes roles).
@@ -85,6 +103,7 @@ contract EmissionLedger is IEmissionLedger, AccessControl, Pausable {
      * @param oracle gets `ORACLE_ROLE` (settles batches)
      */
     constructor(address bureau, address oracle) {
+        _gate.warningHorizon = DEFAULT_WARNING_HORIZON;
         _grantRole(DEFAULT_ADMIN_ROLE, _msgSender());
         _grantRole(BUREAU_ROLE, bureau);
         _grantRole(ORACLE_ROLE, oracle);
@@ -131,25 +150,26 @@ contract EmissionLedger is IEmissionLedger, AccessControl, Pausable {
         bytes32[] calldata enterprises,
         bytes32[] calldata pollutants,
         uint256[] calldata milligrams
-    ) external onlyRole(ORACLE_ROLE) whenNotPaused {
-        if (_batches[batchId].settledAt != 0) revert EmissionLedgerBatchAlreadySettled(batchId);
+    ) external {
+        _anchor(batchId, root, readingCount);
         uint256 count = enterprises.length;
         if (pollutants.length != count || milligrams.length != count) {
             revert EmissionLedgerLoadLengthMismatch(count, pollutants.length, milligrams.length);
         }
-
-        _batches[batchId] = Batch({root: root, readingCount: readingCount, settledAt: uint64(block.timestamp)});
-        emit BatchSettled(batchId, root, readingCount);
-
         for (uint256 i = 0; i < count; ++i) {
             _deduct(enterprises[i], pollutants[i], batchId, milligrams[i]);
         }
     }
 
     /// @inheritdoc IEmissionLedger
+    function anchor(uint64 batchId, bytes32 root, uint32 readingCount) external {
+        _anchor(batchId, root, readingCount);
+    }
+
+    /// @inheritdoc IEmissionLedger
     function setWarningHorizon(uint64 seconds_) external onlyRole(BUREAU_ROLE) {
-        uint64 previous = _warningHorizon;
-        _warningHorizon = seconds_;
+        uint64 previous = _gate.warningHorizon;
+        _gate.warningHorizon = seconds_;
         emit WarningHorizonChanged(previous, seconds_);
     }
 
@@ -160,6 +180,11 @@ contract EmissionLedger is IEmissionLedger, AccessControl, Pausable {
 
     function unpause() external onlyRole(BUREAU_ROLE) {
         _unpause();
+    }
+
+    /// @notice Whether settlement is paused (the flag lives in {_gate}, beside the oracle).
+    function paused() public view override returns (bool) {
+        return _gate.paused;
     }
 
     /// @inheritdoc IEmissionLedger
@@ -202,7 +227,7 @@ contract EmissionLedger is IEmissionLedger, AccessControl, Pausable {
 
     /// @notice How far ahead (seconds) a projected depletion triggers a {TopUpWarning}.
     function warningHorizon() external view returns (uint64) {
-        return _warningHorizon;
+        return _gate.warningHorizon;
     }
 
     /// @inheritdoc IEmissionLedger
@@ -215,15 +240,16 @@ contract EmissionLedger is IEmissionLedger, AccessControl, Pausable {
     }
 
     /// @inheritdoc IEmissionLedger
-    function batch(uint64 batchId) external view returns (bytes32 root, uint32 readingCount, uint64 settledAt) {
-        Batch storage record = _batches[batchId];
-        return (record.root, record.readingCount, record.settledAt);
+    function batchRoot(uint64 batchId) external view returns (bytes32 root, bool settled) {
+        bytes32 inverted = _anchors[batchId];
+        settled = inverted != bytes32(0);
+        root = settled ? ~inverted : bytes32(0);
     }
 
     /// @inheritdoc IEmissionLedger
     function verifyReading(uint64 batchId, bytes32 leaf, bytes32[] calldata proof) external view returns (bool) {
-        Batch storage record = _batches[batchId];
-        return record.settledAt != 0 && MerkleProof.verifyCalldata(proof, record.root, leaf);
+        bytes32 inverted = _anchors[batchId];
+        return inverted != bytes32(0) && MerkleProof.verifyCalldata(proof, ~inverted, leaf);
     }
 
     /// @dev Checks a cap allocation and returns the permits it makes.
@@ -253,9 +279,56 @@ contract EmissionLedger is IEmissionLedger, AccessControl, Pausable {
         string calldata leafValue,
         bytes32[] calldata proof
     ) external view returns (bool) {
-        Batch storage record = _batches[batchId];
+        bytes32 inverted = _anchors[batchId];
         bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(leafValue))));
-        return record.settledAt != 0 && MerkleProof.verifyCalldata(proof, record.root, leaf);
+        return inverted != bytes32(0) && MerkleProof.verifyCalldata(proof, ~inverted, leaf);
+    }
+
+    /**
+     * @dev The checks and the record every settlement makes: the caller holds ORACLE_ROLE, the
+     * ledger is not paused, the batch id is new. Then the root is stored and {BatchSettled} emitted.
+     */
+    function _anchor(uint64 batchId, bytes32 root, uint32 readingCount) private {
+        _checkSettler();
+        if (_anchors[batchId] != bytes32(0)) revert EmissionLedgerBatchAlreadySettled(batchId);
+        bytes32 inverted = ~root;
+        if (inverted == bytes32(0)) revert EmissionLedgerUnanchorableRoot(batchId);
+        _anchors[batchId] = inverted;
+        emit BatchSettled(batchId, root, readingCount);
+    }
+
+    /**
+     * @dev `onlyRole(ORACLE_ROLE) whenNotPaused`, in that order, from one storage read when the
+     * caller is the oracle cached in {_gate}.
+     */
+    function _checkSettler() private view {
+        Gate memory gate = _gate;
+        if (gate.oracle != _msgSender()) _checkRole(ORACLE_ROLE);
+        if (gate.paused) revert EnforcedPause();
+    }
+
+    /// @dev Pausable's {_pause}, with the flag kept in {_gate}.
+    function _pause() internal override whenNotPaused {
+        _gate.paused = true;
+        emit Paused(_msgSender());
+    }
+
+    /// @dev Pausable's {_unpause}, with the flag kept in {_gate}.
+    function _unpause() internal override whenPaused {
+        _gate.paused = false;
+        emit Unpaused(_msgSender());
+    }
+
+    /// @dev Caches the account last granted ORACLE_ROLE in {_gate}.
+    function _grantRole(bytes32 role, address account) internal override returns (bool granted) {
+        granted = super._grantRole(role, account);
+        if (granted && role == ORACLE_ROLE) _gate.oracle = account;
+    }
+
+    /// @dev Forgets the cached oracle when it loses ORACLE_ROLE (revoked or renounced).
+    function _revokeRole(bytes32 role, address account) internal override returns (bool revoked) {
+        revoked = super._revokeRole(role, account);
+        if (revoked && role == ORACLE_ROLE && _gate.oracle == account) _gate.oracle = address(0);
     }
 
     function _issuePermit(bytes32 enterprise, bytes32 pollutant, uint16 year, bytes32 region, uint256 milligrams) private {
@@ -316,7 +389,7 @@ contract EmissionLedger is IEmissionLedger, AccessControl, Pausable {
         uint8 before = usage.warned;
         uint8 warned = before;
         // Depletion itself is the Depleted threshold below; the horizon speaks while credits remain.
-        if (balance > 0 && secondsLeft <= _warningHorizon) {
+        if (balance > 0 && secondsLeft <= _gate.warningHorizon) {
             if (warned & _WARNED_HORIZON == 0) {
                 warned |= _WARNED_HORIZON;
                 emit TopUpWarning(enterprise, pollutant, batchId, TopUpReason.DepletionWithinHorizon, balance, secondsLeft);

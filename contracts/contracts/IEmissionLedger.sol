@@ -12,13 +12,6 @@ pragma solidity ^0.8.24;
  * a pollutant is its HJ 212 code as a short string, `encodeBytes32String("w01018")`.
  */
 interface IEmissionLedger {
-    /// @notice The anchored record of a batch; `settledAt == 0` means never settled.
-    struct Batch {
-        bytes32 root;
-        uint32 readingCount;
-        uint64 settledAt;
-    }
-
     /// @notice Why a {TopUpWarning} was emitted.
     enum TopUpReason {
         DepletionWithinHorizon,
@@ -42,7 +35,11 @@ interface IEmissionLedger {
     /// @notice A region's yearly cap was split among `enterpriseCount` enterprises; the permits sum to `cap`.
     event CapAllocated(bytes32 indexed region, bytes32 indexed pollutant, uint16 indexed year, uint256 cap, uint256 enterpriseCount);
 
-    /// @notice A batch was settled: its Merkle root anchored and its loads deducted.
+    /**
+     * @notice A batch was settled: its Merkle root anchored and its loads deducted. Only the root
+     * is kept in storage ({batchRoot}); `readingCount` is recorded here alone, and the settlement
+     * time is this event's block timestamp (one storage slot per batch keeps anchoring cheap).
+     */
     event BatchSettled(uint64 indexed batchId, bytes32 root, uint32 readingCount);
 
     /// @notice One load of a settled batch was deducted from an enterprise's balance.
@@ -76,6 +73,9 @@ interface IEmissionLedger {
 
     /// @dev The batch id was settled before; nothing is charged twice.
     error EmissionLedgerBatchAlreadySettled(uint64 batchId);
+
+    /// @dev The root `~0` (all bits set) cannot be anchored: the ledger stores roots inverted, so it would read as unsettled.
+    error EmissionLedgerUnanchorableRoot(uint64 batchId);
 
     /// @dev The load arrays of a settlement differ in length.
     error EmissionLedgerLoadLengthMismatch(uint256 enterprises, uint256 pollutants, uint256 milligrams);
@@ -131,6 +131,12 @@ interface IEmissionLedger {
         uint256[] calldata milligrams
     ) external;
 
+    /**
+     * @notice {settle} for a batch with no loads: anchors `root` for `batchId`, exactly once per
+     * batch id (the same ids as {settle}). Cheaper than {settle} with empty arrays (less calldata).
+     */
+    function anchor(uint64 batchId, bytes32 root, uint32 readingCount) external;
+
     /// @notice How far ahead (seconds) a projected depletion triggers a {TopUpWarning}.
     function setWarningHorizon(uint64 seconds_) external;
 
@@ -173,8 +179,11 @@ interface IEmissionLedger {
         view
         returns (uint256 milligrams, uint256 seconds_, uint256 secondsToDepletion);
 
-    /// @notice The anchored record of `batchId`; all zero when it was never settled.
-    function batch(uint64 batchId) external view returns (bytes32 root, uint32 readingCount, uint64 settledAt);
+    /**
+     * @notice The Merkle root anchored for `batchId`, and whether the batch was settled (an empty
+     * batch anchors the zero root). Its reading count and settlement time are in its {BatchSettled} event.
+     */
+    function batchRoot(uint64 batchId) external view returns (bytes32 root, bool settled);
 
     /**
      * @notice True when `leaf` (a StandardMerkleTree leaf hash) is in the tree whose root was

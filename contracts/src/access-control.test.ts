@@ -31,6 +31,7 @@ shouldRefuseEveryAccountWithoutTheRole('EmissionLedger', () => ({ chain, contrac
   { fn: 'issuePermit', role: 'BUREAU_ROLE', args: () => [ACME, COD, 2026, 1n] },
   { fn: 'allocateCap', role: 'BUREAU_ROLE', args: () => [REGION, COD, 2026, 10n, [ACME, BETA], [1n, 2n]] },
   { fn: 'settle', role: 'ORACLE_ROLE', args: () => [1n, evidence(), 1, [ACME], [COD], [1n]] },
+  { fn: 'anchor', role: 'ORACLE_ROLE', args: () => [2n, evidence(), 1] },
   { fn: 'setWarningHorizon', role: 'BUREAU_ROLE', args: () => [3600n] },
   { fn: 'pause', role: 'BUREAU_ROLE', args: () => [] },
   // The role check comes first: a holder reaches the body, which wants a paused ledger.

@@ -2,7 +2,7 @@
  * EmissionLedger against a real anvil node (the binary ships in
  * @foundry-rs/anvil-linux-amd64). Each test deploys a fresh contract.
  */
-import { Contract, ContractFactory, JsonRpcProvider, NonceManager, Wallet, hexlify, randomBytes } from 'ethers';
+import { Contract, ContractFactory, JsonRpcProvider, NonceManager, Wallet, ZeroHash, hexlify, randomBytes } from 'ethers';
 import type { ContractTransactionResponse, Log, LogDescription, TransactionReceipt } from 'ethers';
 import { startAnvil } from '@qingliu/testkit';
 import type { AnvilServer } from '@qingliu/testkit';
@@ -141,8 +141,8 @@ describe('EmissionLedger', () => {
     // Allocation is what was granted, not what is left.
     expect(await ledger.getFunction('allocationOf')(ACME, COD)).toBe(100_000n);
 
-    const block = await provider.getBlock(receipt.blockNumber);
-    expect((await ledger.getFunction('batch')(7n)).toArray()).toEqual([batchRoot, 360n, BigInt(block!.timestamp)]);
+    // The root is in storage; the reading count is in the event, the time is the event's block's.
+    expect((await ledger.getFunction('batchRoot')(7n)).toArray()).toEqual([batchRoot, true]);
     expect(events(receipt, 'BatchSettled').map((e) => e.args.toArray())).toEqual([[7n, batchRoot, 360n]]);
     expect(events(receipt, 'LoadDeducted').map((e) => e.args.toArray())).toEqual([
       [ACME, COD, 7n, 12_345n, 87_655n],
@@ -152,14 +152,58 @@ describe('EmissionLedger', () => {
     expect(events(receipt, 'OverDischarged')).toEqual([]);
   });
 
-  test('an unknown batch reads as all zero', async () => {
-    expect((await ledger.getFunction('batch')(99n)).toArray()).toEqual([`0x${'0'.repeat(64)}`, 0n, 0n]);
+  test('an unknown batch reads as the zero root, not settled', async () => {
+    expect((await ledger.getFunction('batchRoot')(99n)).toArray()).toEqual([ZeroHash, false]);
+  });
+
+  test('the zero root of an empty batch is anchored and counts as settled; the all-ones root is refused', async () => {
+    await mined(as(oracle).getFunction('anchor')(3n, ZeroHash, 0));
+    expect((await ledger.getFunction('batchRoot')(3n)).toArray()).toEqual([ZeroHash, true]);
+    await revertOf(as(oracle).getFunction('anchor').staticCall(3n, root(), 1), 'EmissionLedgerBatchAlreadySettled');
+    const allOnes = `0x${'f'.repeat(64)}`;
+    expect(await revertOf(as(oracle).getFunction('anchor').staticCall(4n, allOnes, 1), 'EmissionLedgerUnanchorableRoot')).toEqual([4n]);
+  });
+
+  test('anchor settles a batch without loads, once, in the same batch ids as settle', async () => {
+    await allocate(ACME, COD, 10_000n);
+    const batchRoot = root();
+    const receipt = await mined(as(oracle).getFunction('anchor')(11n, batchRoot, 10_000));
+    expect(events(receipt, 'BatchSettled').map((e) => e.args.toArray())).toEqual([[11n, batchRoot, 10_000n]]);
+    expect((await ledger.getFunction('batchRoot')(11n)).toArray()).toEqual([batchRoot, true]);
+    // Neither settle nor anchor takes the id again; a settled id cannot be anchored either.
+    await revertOf(as(oracle).getFunction('settle').staticCall(11n, root(), 1, [ACME], [COD], [1n]), 'EmissionLedgerBatchAlreadySettled');
+    await revertOf(as(oracle).getFunction('anchor').staticCall(11n, root(), 1), 'EmissionLedgerBatchAlreadySettled');
+    await settle(12n, [[ACME, COD, 1n]]);
+    await revertOf(as(oracle).getFunction('anchor').staticCall(12n, root(), 1), 'EmissionLedgerBatchAlreadySettled');
+    expect(await balance(ACME, COD)).toBe(9_999n);
+    for (const signer of [bureau, admin, stranger]) {
+      await revertOf(as(signer).getFunction('anchor').staticCall(13n, root(), 1), 'AccessControlUnauthorizedAccount');
+    }
+  });
+
+  test('ORACLE_ROLE moves between accounts by grant and revoke: only current holders settle', async () => {
+    const oracleRole = (await ledger.getFunction('ORACLE_ROLE')()) as string;
+    const second = stranger;
+    await mined(as(admin).getFunction('grantRole')(oracleRole, await second.getAddress()));
+    // Both hold the role now: the first oracle and the one granted last.
+    await mined(as(oracle).getFunction('anchor')(21n, root(), 1));
+    await mined(as(second).getFunction('anchor')(22n, root(), 1));
+
+    await mined(as(admin).getFunction('revokeRole')(oracleRole, await second.getAddress()));
+    await revertOf(as(second).getFunction('anchor').staticCall(23n, root(), 1), 'AccessControlUnauthorizedAccount');
+    await mined(as(oracle).getFunction('anchor')(23n, root(), 1));
+
+    await mined(as(oracle).getFunction('renounceRole')(oracleRole, await oracle.getAddress()));
+    await revertOf(as(oracle).getFunction('anchor').staticCall(24n, root(), 1), 'AccessControlUnauthorizedAccount');
+    await mined(as(admin).getFunction('grantRole')(oracleRole, await oracle.getAddress()));
+    await mined(as(oracle).getFunction('anchor')(24n, root(), 1));
+    expect((await ledger.getFunction('batchRoot')(24n)).toArray()[1]).toBe(true);
   });
 
   test('a resubmitted batch id reverts with EmissionLedgerBatchAlreadySettled and charges nothing', async () => {
     await allocate(ACME, COD, 10_000n);
     await settle(42n, [[ACME, COD, 4_000n]]);
-    const anchored = (await ledger.getFunction('batch')(42n)).toArray();
+    const anchored = (await ledger.getFunction('batchRoot')(42n)).toArray();
 
     const args = await revertOf(
       as(oracle).getFunction('settle').staticCall(42n, root(), 1, [ACME], [COD], [4_000n]),
@@ -171,7 +215,7 @@ describe('EmissionLedger', () => {
     expect(receipt.status).toBe(0);
 
     expect(await balance(ACME, COD)).toBe(6_000n);
-    expect((await ledger.getFunction('batch')(42n)).toArray()).toEqual(anchored);
+    expect((await ledger.getFunction('batchRoot')(42n)).toArray()).toEqual(anchored);
   });
 
   test('load arrays of different lengths revert with EmissionLedgerLoadLengthMismatch', async () => {
@@ -180,7 +224,7 @@ describe('EmissionLedger', () => {
       'EmissionLedgerLoadLengthMismatch',
     );
     expect(args).toEqual([2n, 1n, 2n]);
-    expect((await ledger.getFunction('batch')(1n)).toArray()[2]).toBe(0n);
+    expect((await ledger.getFunction('batchRoot')(1n)).toArray()[1]).toBe(false);
   });
 
   test('over-discharge goes negative as debt with OverDischarged, and later credits pay it off', async () => {
@@ -208,7 +252,7 @@ describe('EmissionLedger', () => {
       );
       expect(args).toEqual([await signer.getAddress(), await ledger.getFunction('ORACLE_ROLE')()]);
     }
-    expect((await ledger.getFunction('batch')(5n)).toArray()[2]).toBe(0n);
+    expect((await ledger.getFunction('batchRoot')(5n)).toArray()[1]).toBe(false);
   });
 
   test('only the bureau can allocate, pause and unpause', async () => {
@@ -230,6 +274,9 @@ describe('EmissionLedger', () => {
     expect(await ledger.getFunction('paused')()).toBe(true);
 
     await revertOf(as(oracle).getFunction('settle').staticCall(9n, root(), 1, [ACME], [COD], [1n]), 'EnforcedPause');
+    await revertOf(as(oracle).getFunction('anchor').staticCall(9n, root(), 1), 'EnforcedPause');
+    // The role check comes first, as with onlyRole before whenNotPaused.
+    await revertOf(as(stranger).getFunction('anchor').staticCall(9n, root(), 1), 'AccessControlUnauthorizedAccount');
     const receipt = await settle(9n, [[ACME, COD, 1n]], oracle, { gasLimit: 500_000n });
     expect(receipt.status).toBe(0);
     await allocate(ACME, COD, 10n);

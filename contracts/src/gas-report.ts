@@ -65,7 +65,10 @@ async function main(): Promise<void> {
       await anvilRpc(chain, 'evm_setNextBlockTimestamp', [clock]);
       return record(chain, ledger, L, 'oracle', 'settle', situation, batchId++, b32(), 10_000, enterprises, pollutants, mgs);
     };
-    await settle('anchor only, no loads', [], [], []);
+    await settle('anchor only, no loads (empty arrays)', [], [], []);
+    clock += 300;
+    await anvilRpc(chain, 'evm_setNextBlockTimestamp', [clock]);
+    await record(chain, ledger, L, 'oracle', 'anchor', 'a batch without loads (what the cloud sends then)', batchId++, b32(), 10_000);
     await settle('1 load, first settlement of the pair', [e(0)], [COD], [1_000n]);
     // Fill the rate window (8 settlements) and one more, so the ring overwrites its oldest point.
     for (let i = 0; i < 8; i++) await settle('filling the rate window', [e(0)], [COD], [1_000n]);

@@ -46,6 +46,7 @@ describe('the seed contracts\' defects cannot happen here', () => {
       [ledger, 'bureau', 'allocate', [ACME, COD, 5n]],
       [ledger, 'bureau', 'setWarningHorizon', [60n]],
       [ledger, 'oracle', 'settle', [1n, bytes32(), 3, [ACME], [COD], [100n]]],
+      [ledger, 'oracle', 'anchor', [2n, bytes32(), 3]],
       [ledger, 'bureau', 'pause', []],
       [ledger, 'bureau', 'unpause', []],
       [blacklist, 'bureau', 'add', [BETA, 1, bytes32()]],

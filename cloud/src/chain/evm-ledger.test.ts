@@ -8,8 +8,9 @@ import type { QingliuError } from '@qingliu/protocol';
 import { startAnvil } from '@qingliu/testkit';
 import type { AnvilServer } from '@qingliu/testkit';
 import type { Ledger, Settlement } from '../ports/ledger.js';
-import { createBureauClient, deployEmissionLedger } from './deploy.js';
-import type { BureauClient } from './deploy.js';
+import { createBureauClient } from './bureau-client.js';
+import type { BureauClient } from './bureau-client.js';
+import { deployEmissionLedger } from './deploy.js';
 import { createEvmLedger } from './evm-ledger.js';
 
 let anvil: AnvilServer;
@@ -136,6 +137,24 @@ describe('createEvmLedger', () => {
     expect(anchored).toEqual({ root: batch.root, readingCount: 77, settledAt: expect.any(Number) });
     expect(anchored!.settledAt).toBeGreaterThanOrEqual(before - 5);
     expect(anchored!.settledAt).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + 5);
+  });
+
+  test('another process reads the reading count and time of a batch from its BatchSettled event', async () => {
+    const withLoads = settlement([{ enterprise: 'ent-other', pollutant: 'w01018', milligrams: 1n }], 4_321);
+    const anchorOnly = settlement([], 10_000);
+    const receipts = [await ledger.settle(withLoads), await ledger.settle(anchorOnly)];
+    // A fresh adapter has nothing cached: the contract holds only the root, the event the rest.
+    const other = await createEvmLedger({ rpcUrl: anvil.rpcUrl, privateKey: anvil.accounts[2]!, address });
+    try {
+      for (const [batch, receipt] of [[withLoads, receipts[0]!], [anchorOnly, receipts[1]!]] as const) {
+        const tx = await other.settle(batch); // already settled: reports the first transaction
+        expect(tx).toEqual({ batchId: batch.batchId, txHash: receipt.txHash, alreadySettled: true });
+        expect(await other.anchoredBatch(batch.batchId)).toEqual(await ledger.anchoredBatch(batch.batchId));
+        expect(await other.anchoredBatch(batch.batchId)).toMatchObject({ root: batch.root, readingCount: batch.readingCount });
+      }
+    } finally {
+      await other.close();
+    }
   });
 
   test('balanceOf is the allocation minus the settled loads, per enterprise and pollutant', async () => {

@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import { EMISSION_LEDGER_ABI, enterpriseKey, pollutantKey } from '@qingliu/contracts';
 import { QingliuError } from '@qingliu/protocol';
 import type { PollutantCode } from '@qingliu/protocol';
-import type { AnchoredBatch, Ledger, Settlement, SettlementReceipt } from '../ports/ledger.js';
+import type { Ledger, Settlement, SettlementReceipt } from '../ports/ledger.js';
+import { createAnchoredBatchReader } from './anchored-batches.js';
 import { revertName, toChainError } from './chain-errors.js';
 import { connectRpc } from './rpc.js';
 import type { RpcOptions } from './rpc.js';
@@ -14,6 +15,8 @@ export interface CreateEvmLedgerParameters extends RpcOptions {
   privateKey: string;
   /** Address of the deployed EmissionLedger contract. */
   address: string;
+  /** The block the ledger was deployed in (`deployEmissionLedger` returns it): event look-ups start there. Default 0. */
+  fromBlock?: number;
   logger?: Logger;
 }
 
@@ -31,12 +34,17 @@ const ALREADY_SETTLED = 'EmissionLedgerBatchAlreadySettled';
  * (retryable only for `EnforcedPause`: the bureau paused settlement, so the
  * batch should wait, not be dropped).
  *
+ * A settlement without loads is sent as `anchor` (less calldata: under 50k gas,
+ * i.e. under 5 gas per reading at 10,000 readings), one with loads as `settle`.
+ * `anchoredBatch` reads the root from the contract and the reading count and
+ * time from the batch's `BatchSettled` event (the contract stores only the root).
+ *
  * For an already settled batch, `txHash` is looked up from its `BatchSettled`
  * event (best effort; `undefined` when the node refuses the log query or the
  * settling transaction is not mined yet).
  */
 export async function createEvmLedger(params: CreateEvmLedgerParameters): Promise<Ledger> {
-  const { rpcUrl, privateKey, address, logger, ...rpcOptions } = params;
+  const { rpcUrl, privateKey, address, fromBlock, logger, ...rpcOptions } = params;
   if (!isAddress(address)) throw new QingliuError('CONFIG_INVALID', 'the ledger address is not an address', { details: address });
   const rpc = await connectRpc(rpcUrl, privateKey, rpcOptions);
   const { provider, signer } = rpc;
@@ -51,24 +59,13 @@ export async function createEvmLedger(params: CreateEvmLedgerParameters): Promis
   }
   const contract = new Contract(address, EMISSION_LEDGER_ABI, signer);
   const log = logger?.child({ component: 'evm-ledger', address });
-
-  async function readBatch(batchId: bigint): Promise<AnchoredBatch | undefined> {
-    let result: [string, bigint, bigint];
-    try {
-      result = (await contract.getFunction('batch').staticCall(batchId)) as [string, bigint, bigint];
-    } catch (error) {
-      throw toChainError(error, `cannot read batch ${batchId}`);
-    }
-    const [root, readingCount, settledAt] = result;
-    if (settledAt === 0n) return undefined;
-    return { root, readingCount: Number(readingCount), settledAt: Number(settledAt) };
-  }
+  const batches = createAnchoredBatchReader({ contract, provider, ...(fromBlock === undefined ? {} : { fromBlock }) });
+  const isSettled = async (batchId: bigint): Promise<boolean> => (await batches.root(batchId)).settled;
 
   /** Best effort: the transaction that emitted BatchSettled for this id. */
   async function findSettlingTx(batchId: bigint): Promise<string | undefined> {
     try {
-      const events = await contract.queryFilter(contract.getEvent('BatchSettled')(batchId));
-      return events[0]?.transactionHash;
+      return await batches.settlingTx(batchId);
     } catch (error) {
       log?.debug({ err: error, batchId: String(batchId) }, 'could not look up the settling transaction');
       return undefined;
@@ -85,19 +82,22 @@ export async function createEvmLedger(params: CreateEvmLedgerParameters): Promis
     async settle(settlement: Settlement): Promise<SettlementReceipt> {
       const { batchId, root, readingCount, loads } = settlement;
       checkSettlement(settlement);
-      if (await readBatch(batchId)) return alreadySettled(batchId);
+      if (await isSettled(batchId)) return alreadySettled(batchId);
 
       const started = Date.now();
       let txHash: string;
       try {
-        const tx = await contract.getFunction('settle')(
-          batchId,
-          root,
-          readingCount,
-          loads.map((load) => enterpriseKey(load.enterprise)),
-          loads.map((load) => pollutantKey(load.pollutant)),
-          loads.map((load) => load.milligrams),
-        );
+        const tx =
+          loads.length === 0
+            ? await contract.getFunction('anchor')(batchId, root, readingCount)
+            : await contract.getFunction('settle')(
+                batchId,
+                root,
+                readingCount,
+                loads.map((load) => enterpriseKey(load.enterprise)),
+                loads.map((load) => pollutantKey(load.pollutant)),
+                loads.map((load) => load.milligrams),
+              );
         txHash = (tx as { hash: string }).hash;
       } catch (error) {
         signer.reset();
@@ -115,9 +115,10 @@ export async function createEvmLedger(params: CreateEvmLedgerParameters): Promis
       }
       if (receipt.status !== 1) {
         // Mined but reverted: if the batch is settled now, someone raced us.
-        if (await readBatch(batchId)) return alreadySettled(batchId);
+        if (await isSettled(batchId)) return alreadySettled(batchId);
         throw new QingliuError('CHAIN_REVERTED', `settling batch ${batchId} reverted on chain`, { details: txHash });
       }
+      batches.remember(batchId, { root: root.toLowerCase(), readingCount, txHash, blockNumber: receipt.blockNumber });
       log?.info(
         { batchId: String(batchId), txHash, loads: loads.length, ms: Date.now() - started },
         'batch settled',
@@ -136,7 +137,10 @@ export async function createEvmLedger(params: CreateEvmLedgerParameters): Promis
       }
     },
 
-    anchoredBatch: readBatch,
+    async anchoredBatch(batchId: bigint) {
+      const record = await batches.read(batchId);
+      return record && { root: record.root, readingCount: record.readingCount, settledAt: record.settledAt };
+    },
 
     async close(): Promise<void> {
       provider.destroy();

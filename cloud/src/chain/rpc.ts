@@ -1,7 +1,9 @@
-import { FetchRequest, JsonRpcProvider, Network, NonceManager, Wallet } from 'ethers';
-import type { TransactionReceipt } from 'ethers';
+import { FetchRequest, Network, NonceManager, Wallet } from 'ethers';
+import type { JsonRpcProvider, TransactionReceipt } from 'ethers';
 import { QingliuError } from '@qingliu/protocol';
 import { toChainError } from './chain-errors.js';
+import { ProfiledJsonRpcProvider, checkChainId, checkGasPriceMode, parseChainProfile } from './chain-profile.js';
+import type { ChainProfile } from './chain-profile.js';
 
 export interface RpcOptions {
   /** How long one JSON-RPC request may take, in milliseconds. */
@@ -10,7 +12,14 @@ export interface RpcOptions {
   pollIntervalMs?: number;
   /** How long to wait for a transaction to be mined, in milliseconds. */
   receiptTimeoutMs?: number;
+  /**
+   * The chain to expect and how to price transactions (chain-profile.ts). With one, a node on
+   * another chain is refused with CONFIG_INVALID; without, any chain is taken and ethers picks the pricing.
+   */
+  profile?: ChainProfile;
 }
+
+type Timeouts = Required<Omit<RpcOptions, 'profile'>>;
 
 export const defaultRpcOptions = {
   /** 10 s per JSON-RPC request. */
@@ -19,34 +28,59 @@ export const defaultRpcOptions = {
   pollIntervalMs: 50,
   /** 60 s for a transaction to be mined. */
   receiptTimeoutMs: 60_000,
-} satisfies Required<RpcOptions>;
+} satisfies Timeouts;
 
 export interface RpcConnection {
   provider: JsonRpcProvider;
   /** Sends with locally tracked nonces; `reset()` it after a failed send. */
   signer: NonceManager;
-  options: Required<RpcOptions>;
+  /** The chain id the node reported (and the profile expected, if one was given). */
+  chainId: bigint;
+  options: Timeouts;
   waitForReceipt(txHash: string): Promise<TransactionReceipt>;
 }
 
+/** `eth_chainId`, asked with a plain request so a dead node fails at once (no ethers network detection). */
+async function probeChainId(rpcUrl: string, timeoutMs: number): Promise<bigint> {
+  try {
+    const response = await fetch(rpcUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const body = (await response.json()) as { result?: string };
+    if (typeof body.result !== 'string') throw new Error(`eth_chainId answered ${JSON.stringify(body)}`);
+    return BigInt(body.result);
+  } catch (error) {
+    throw new QingliuError('CHAIN_UNAVAILABLE', `cannot reach the chain at ${rpcUrl}`, {
+      retryable: true,
+      details: error instanceof Error ? error.message : String(error),
+      cause: error,
+    });
+  }
+}
+
 /**
- * Connects to an EVM node over JSON-RPC and checks that it answers. The
- * provider is set up for nodes that mine at once (anvil): no result caching,
- * a short polling interval, no request batching, and a fixed network so a dead
- * node fails fast instead of being probed forever.
+ * Connects to an EVM node over JSON-RPC and checks that it answers, and, with a chain
+ * profile, that it is the expected chain (CONFIG_INVALID otherwise) and can price
+ * transactions as the profile says. The provider is set up for nodes that mine at once
+ * (anvil): no result caching, a short polling interval, no request batching, and a fixed
+ * network so a dead node fails fast instead of being probed forever.
  */
 export async function connectRpc(rpcUrl: string, privateKey: string, options: RpcOptions = {}): Promise<RpcConnection> {
-  const resolved = { ...defaultRpcOptions, ...options };
-  const probe = createProvider(rpcUrl, resolved, undefined);
-  let chainId: bigint;
+  const { profile: input, ...timeouts } = options;
+  const resolved: Timeouts = { ...defaultRpcOptions, ...timeouts };
+  const profile = input === undefined ? undefined : parseChainProfile(input);
+  const chainId = await probeChainId(rpcUrl, resolved.requestTimeoutMs);
+  if (profile) checkChainId(profile, chainId, rpcUrl);
+  const provider = createProvider(rpcUrl, resolved, Network.from(chainId), profile?.gasPrice ?? 'auto');
   try {
-    chainId = BigInt((await probe.send('eth_chainId', [])) as string);
+    await checkGasPriceMode(provider, rpcUrl);
   } catch (error) {
-    throw toChainError(error, `cannot reach the chain at ${rpcUrl}`);
-  } finally {
-    probe.destroy();
+    provider.destroy();
+    throw toChainError(error, `cannot check the gas pricing of ${rpcUrl}`);
   }
-  const provider = createProvider(rpcUrl, resolved, Network.from(chainId));
   let wallet: Wallet;
   try {
     wallet = new Wallet(privateKey, provider);
@@ -58,16 +92,22 @@ export async function connectRpc(rpcUrl: string, privateKey: string, options: Rp
   return {
     provider,
     signer,
+    chainId,
     options: resolved,
     waitForReceipt: (txHash) => waitForReceipt(provider, txHash, resolved),
   };
 }
 
-function createProvider(rpcUrl: string, options: Required<RpcOptions>, network: Network | undefined): JsonRpcProvider {
+function createProvider(
+  rpcUrl: string,
+  options: Timeouts,
+  network: Network,
+  gasPrice: ProfiledJsonRpcProvider['gasPriceMode'],
+): ProfiledJsonRpcProvider {
   const request = new FetchRequest(rpcUrl);
   request.timeout = options.requestTimeoutMs;
-  return new JsonRpcProvider(request, network, {
-    staticNetwork: network ?? true,
+  return new ProfiledJsonRpcProvider(gasPrice, request, network, {
+    staticNetwork: network,
     cacheTimeout: -1,
     pollingInterval: options.pollIntervalMs,
     // One request per HTTP call: ethers' batching waits 10 ms per call to gather a batch,
@@ -84,7 +124,7 @@ function createProvider(rpcUrl: string, options: Required<RpcOptions>, network: 
 async function waitForReceipt(
   provider: JsonRpcProvider,
   txHash: string,
-  options: Required<RpcOptions>,
+  options: Timeouts,
 ): Promise<TransactionReceipt> {
   const deadline = Date.now() + options.receiptTimeoutMs;
   for (;;) {

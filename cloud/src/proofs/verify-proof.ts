@@ -6,7 +6,7 @@ import { toChainError } from '../chain/chain-errors.js';
 
 /** Just what a verifier needs from EmissionLedger, so the check needs no artifact. */
 const VERIFIER_ABI = [
-  'function batch(uint64 batchId) view returns (bytes32 root, uint32 readingCount, uint64 settledAt)',
+  'function batchRoot(uint64 batchId) view returns (bytes32 root, bool settled)',
   'function verifyReading(uint64 batchId, bytes32 leaf, bytes32[] proof) view returns (bool)',
   'event BatchSettled(uint64 indexed batchId, bytes32 root, uint32 readingCount)',
 ];
@@ -96,11 +96,11 @@ export async function verifyReadingProof(proof: ReadingProof, params: VerifyProo
   try {
     if (!check('contract', (await provider.getCode(address)) !== '0x', `code at ${address}`)) return done();
     const contract = new Contract(address, VERIFIER_ABI, provider);
-    const [root, , settledAt] = (await contract.getFunction('batch')(batchId)) as [string, bigint, bigint];
+    const [root, settled] = (await contract.getFunction('batchRoot')(batchId)) as [string, boolean];
     check(
       'anchored root',
-      settledAt !== 0n && root === proof.root?.toLowerCase(),
-      settledAt === 0n ? `batch ${batchId} is not settled` : `batch ${batchId} anchored ${root} at ${settledAt}`,
+      settled && root === proof.root?.toLowerCase(),
+      settled ? `batch ${batchId} anchored ${root}` : `batch ${batchId} is not settled`,
     );
     const onChain = (await contract.getFunction('verifyReading')(batchId, leaf, proof.proof)) as boolean;
     check('verifyReading', onChain, `EmissionLedger.verifyReading returned ${onChain}`);
@@ -114,7 +114,10 @@ export async function verifyReadingProof(proof: ReadingProof, params: VerifyProo
       check(
         'transaction',
         receipt?.status === 1 && event?.args.getValue('root') === root,
-        receipt ? `status ${receipt.status}, block ${receipt.blockNumber}, BatchSettled ${event ? 'found' : 'missing'}` : 'not found',
+        receipt
+          ? `status ${receipt.status}, block ${receipt.blockNumber}, BatchSettled ` +
+              (event ? `found (${String(event.args.getValue('readingCount'))} readings)` : 'missing')
+          : 'not found',
       );
     } else {
       check('transaction', false, 'the proof names no transaction');
