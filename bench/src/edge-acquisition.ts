@@ -3,11 +3,14 @@
  * TCP, end to end: the agent runs as its own process (`edge/dist/main.js
  * run`, disk outbox) polling `--devices` simulated analyzers as fast as they
  * answer (pollIntervalMs 1) and publishing to Mosquitto; a subscriber counts
- * the readings that arrive. Baseline: the same devices read by one bare
- * modbus-serial client per device in this process. Also the agent's RSS
- * (VmRSS from /proc, peak of samples every 250 ms). Prints one JSON line last.
+ * the readings that arrive. Baseline: a bare process with only mqtt and
+ * modbus-serial (edge-bare-client.ts) reading the same requests from the same
+ * devices and publishing each poll. Also the RSS of both (VmRSS from /proc,
+ * peak of samples every 250 ms after the 2 s warm-up) and the agent's CPU.
+ * Both run with `--node-args` (default: EDGE_NODE_FLAGS, the flags the agent
+ * is run with; `--node-args=` for none). Prints one JSON line last.
  *
- *   node bench/dist/edge-acquisition.js [--devices 4] [--seconds 10]
+ *   node bench/dist/edge-acquisition.js [--devices 4] [--seconds 10] [--node-args="<flags>"]
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -15,18 +18,51 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import ModbusSerial from 'modbus-serial';
 import { connectAsync } from 'mqtt';
 import { stringify } from 'yaml';
-import { planRequests } from '@qingliu/edge';
+import { EDGE_NODE_FLAGS, planRequests } from '@qingliu/edge';
 import { LAYOUT_NAMES, startPlant } from '@qingliu/firmware-sim';
 import { ALL_READINGS_TOPIC } from '@qingliu/protocol';
 import { startMosquitto } from '@qingliu/testkit';
 
-const { values } = parseArgs({ options: { devices: { type: 'string', default: '4' }, seconds: { type: 'string', default: '10' } } });
+const { values } = parseArgs({
+  options: { devices: { type: 'string', default: '4' }, seconds: { type: 'string', default: '10' }, 'node-args': { type: 'string', default: EDGE_NODE_FLAGS.join(' ') } },
+});
+const agentNodeArgs = values['node-args'].split(' ').filter(Boolean);
 const deviceCount = Number(values.devices);
 const seconds = Number(values.seconds);
 const MAIN_JS = fileURLToPath(new URL('../../edge/dist/main.js', import.meta.url));
+const BARE_JS = fileURLToPath(new URL('./edge-bare-client.js', import.meta.url));
+
+/** CPU time a process has used, seconds (utime + stime from /proc, at 100 ticks/s). */
+async function cpuSeconds(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** VmRSS of a process in MB: the peak of samples every 250 ms for `forMs` (or until `exited`), and the last sample. */
+async function sampleRss(pid: number, forMs: number, exited?: Promise<unknown>): Promise<{ peak: number; end: number }> {
+  let gone = false;
+  void exited?.then(() => (gone = true));
+  const read = async (): Promise<number | undefined> => {
+    try {
+      return Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+    } catch {
+      return undefined;
+    }
+  };
+  let peak = 0;
+  let end = 0;
+  const until = Date.now() + forMs;
+  while (Date.now() < until && !gone) {
+    const rss = await read();
+    if (rss === undefined || gone) break;
+    peak = Math.max(peak, rss);
+    end = rss;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return { peak, end };
+}
 
 const plant = await startPlant({
   outfalls: Array.from({ length: deviceCount }, (_, i) => ({
@@ -39,26 +75,20 @@ const registersPerReading = new Map(
 const broker = await startMosquitto();
 const dir = await mkdtemp(join(tmpdir(), 'qingliu-bench-acq-'));
 try {
-  // Baseline: bare clients, one per device, reading the same requests back to back.
-  const ModbusRTU = ModbusSerial.default;
-  let baselineRegisters = 0;
-  const baselineEnd = Date.now() + Math.min(5, seconds) * 1000;
-  await Promise.all(
-    plant.devices.map(async (d) => {
-      const client = new ModbusRTU();
-      await client.connectTCP(d.host, { port: d.port });
-      client.setID(d.unitId);
-      const plan = planRequests(d.points);
-      for (let i = 0; i < 10_000_000 && Date.now() < baselineEnd; i++) {
-        for (const r of plan) {
-          await (r.functionCode === 3 ? client.readHoldingRegisters(r.address, r.length) : client.readInputRegisters(r.address, r.length));
-          baselineRegisters += r.length;
-        }
-      }
-      await new Promise<void>((resolve) => client.close(() => resolve()));
-    }),
+  // Baseline: a bare process (mqtt + modbus-serial only) reading the same requests and publishing them.
+  const bare = spawn(
+    process.execPath,
+    [...agentNodeArgs, BARE_JS, JSON.stringify({ brokerUrl: broker.url, seconds: seconds + 2, devices: plant.devices.map((d) => ({ host: d.host, port: d.port, unitId: d.unitId, requests: planRequests(d.points).map(({ functionCode, address, length }) => ({ functionCode, address, length })) })) })],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
   );
-  const baselineRps = baselineRegisters / Math.min(5, seconds);
+  let bareOut = '';
+  bare.stdout.on('data', (chunk: Buffer) => (bareOut += chunk.toString()));
+  const bareExit = new Promise((resolve) => bare.once('exit', resolve));
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  const bareRss = await sampleRss(bare.pid!, seconds * 1000, bareExit);
+  await bareExit;
+  const bareResult = JSON.parse(bareOut) as { registers: number; seconds: number };
+  const baselineRps = bareResult.registers / bareResult.seconds;
 
   const subscriber = await connectAsync(broker.url);
   let readings = 0;
@@ -77,20 +107,15 @@ try {
       devices: plant.devices.map((d) => ({ id: d.device, outfall: d.outfall, transport: 'tcp', host: d.host, port: d.port, unitId: d.unitId, pollIntervalMs: 1, points: d.points })),
     }),
   );
-  const agent = spawn(process.execPath, [MAIN_JS, 'run', '--config', configPath], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } });
-  const rss = async (): Promise<number> => Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${agent.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  const agent = spawn(process.execPath, [...agentNodeArgs, MAIN_JS, 'run', '--config', configPath], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } });
   // Warm up 2 s, then measure.
   for (let i = 0; i < 200 && readings === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
   await new Promise((resolve) => setTimeout(resolve, 2000));
-  const [r0, g0, t0] = [readings, registers, Date.now()];
-  let peakRss = 0;
-  while (Date.now() - t0 < seconds * 1000) {
-    peakRss = Math.max(peakRss, await rss());
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  const [r0, g0, t0, c0] = [readings, registers, Date.now(), await cpuSeconds(agent.pid!)];
+  const agentRss = await sampleRss(agent.pid!, seconds * 1000);
   const elapsed = (Date.now() - t0) / 1000;
+  const cpu = (await cpuSeconds(agent.pid!)) - c0;
   const [r1, g1] = [readings, registers];
-  const endRss = await rss();
   agent.kill('SIGTERM');
   await new Promise((resolve) => agent.once('exit', resolve));
   await subscriber.endAsync();
@@ -102,8 +127,12 @@ try {
       agent_readings_per_s: Math.round((r1 - r0) / elapsed),
       baseline_registers_per_s: Math.round(baselineRps),
       ratio: Number((agentRps / baselineRps).toFixed(3)),
-      agent_rss_mb_peak: Math.round(peakRss),
-      agent_rss_mb_end: Math.round(endRss),
+      agent_cpu_percent: Math.round((100 * cpu) / elapsed),
+      agent_rss_mb_peak: Math.round(agentRss.peak),
+      agent_rss_mb_end: Math.round(agentRss.end),
+      bare_rss_mb_peak: Math.round(bareRss.peak),
+      bare_rss_mb_end: Math.round(bareRss.end),
+      node_args: agentNodeArgs.join(' '),
       devices: deviceCount,
     }),
   );

@@ -159,7 +159,7 @@ export async function startEdgeAgent(params: EdgeAgentParameters): Promise<EdgeA
   for (const poller of pollers) poller.start();
   // Readings left from before a restart go out first.
   publisher.kick();
-  logger.info({ devices: config.devices.length, waiting: outbox.size() }, 'edge agent started');
+  logger.info({ devices: config.devices.length, waiting: outbox.size(), nodeFlags: process.execArgv }, 'edge agent started');
 
   let closing: Promise<void> | undefined;
   const agent: EdgeAgent = {

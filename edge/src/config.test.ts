@@ -77,6 +77,23 @@ describe('parseEdgeConfig', () => {
     expect(message).toContain('devices.0.points.0.functionCode');
   });
 
+  it('takes coils and discrete inputs as status bits, and names a bad one by its path', () => {
+    const input = validConfig();
+    const device = (input['devices'] as Record<string, unknown>[])[0]!;
+    device['statusBits'] = [
+      { functionCode: 1, address: 900, flag: 'M' },
+      { functionCode: 2, address: 903, flag: 'D', activeLow: true },
+    ];
+    expect(parseEdgeConfig(input).devices[0]!.statusBits).toEqual([
+      { functionCode: 1, address: 900, flag: 'M', activeLow: false },
+      { functionCode: 2, address: 903, flag: 'D', activeLow: true },
+    ]);
+    device['statusBits'] = [{ functionCode: 2, address: 901, flag: 'D' }, { functionCode: 3, address: 1, flag: 'N' }];
+    const { message } = configError(input);
+    expect(message).toContain('devices.0.statusBits.1.functionCode');
+    expect(message).toContain('devices.0.statusBits.1.flag');
+  });
+
   it('rejects unknown keys (typos) instead of ignoring them', () => {
     const input = validConfig();
     (input['devices'] as Record<string, unknown>[])[0]!['pollIntervalMS'] = 500;

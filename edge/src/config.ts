@@ -71,6 +71,22 @@ export const statusRegisterSchema = z.strictObject({
   calibrationBit: bitSchema.optional(),
 });
 
+/**
+ * One status bit of the analyzer, read with every poll: a coil (FC 1) or a
+ * discrete input (FC 2). While it is active, every reading of the poll
+ * carries its flag.
+ */
+export const statusBitSchema = z.strictObject({
+  /** 1 = coil, 2 = discrete input. */
+  functionCode: z.union([z.literal(1), z.literal(2)]),
+  /** Zero-based bit address (protocol address, not the 0xxxx/1xxxx label). */
+  address: z.number().int().min(0).max(0xffff),
+  /** HJ 212 flag while the bit is active: M maintenance, D fault, C calibration. */
+  flag: z.enum(['M', 'D', 'C']),
+  /** The bit is active when 0 (e.g. an "analyzer ready" contact that opens on a fault). Default false: active when 1. */
+  activeLow: z.boolean().default(false),
+});
+
 const commonDeviceFields = {
   /** Device id: the signing identity, the MQTT topic level and the InfluxDB tag. */
   id: idSchema,
@@ -80,6 +96,8 @@ const commonDeviceFields = {
   timeoutMs: z.number().int().positive().default(EDGE_DEFAULTS.timeoutMs),
   pollIntervalMs: z.number().int().positive().default(EDGE_DEFAULTS.pollIntervalMs),
   statusRegister: statusRegisterSchema.optional(),
+  /** Coils and discrete inputs that flag a poll's readings; merged into as few reads as possible. */
+  statusBits: z.array(statusBitSchema).max(64).optional(),
   points: z.array(pointConfigSchema).min(1),
 };
 
@@ -177,6 +195,7 @@ export type EdgeConfigInput = z.input<typeof edgeConfigSchema>;
 export type DeviceConfig = EdgeConfig['devices'][number];
 export type PointConfig = DeviceConfig['points'][number];
 export type StatusRegisterConfig = NonNullable<DeviceConfig['statusRegister']>;
+export type StatusBitConfig = NonNullable<DeviceConfig['statusBits']>[number];
 export type OutboxConfig = EdgeConfig['outbox'];
 
 /**

@@ -11,3 +11,4 @@ export * from './batch-publisher.js';
 export * from './agent-status.js';
 export * from './commission.js';
 export * from './agent.js';
+export * from './node-flags.js';

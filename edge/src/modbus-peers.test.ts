@@ -69,6 +69,48 @@ describe('poller against pymodbus over Modbus TCP', () => {
   });
 });
 
+/** The coils pymodbus-server.py serves at 0-12; its discrete inputs are their complement. */
+const BITS = [1, 0, 1, 1, 0, 0, 0, 1, 0, 1, 1, 0, 1].map(Boolean);
+
+describe('status bits against pymodbus', () => {
+  it('reads coils and discrete inputs bit by bit, in one merged request, as pymodbus packs them', async () => {
+    const port = await freePort();
+    const server = await startPyModbus(['tcp', String(port)]);
+    try {
+      for (const functionCode of [1, 2] as const) {
+        const served = functionCode === 1 ? BITS : BITS.map((b) => !b);
+        const flags: string[] = [];
+        for (let probe = 0; probe < served.length; probe++) {
+          // The probed bit raises D when set; every other bit raises C when it differs from what is served (it never should).
+          const statusBits = served.map((bit, address) =>
+            address === probe ? { functionCode, address, flag: 'D' } : { functionCode, address, flag: 'C', activeLow: bit },
+          );
+          const device = { ...pymodbusDevice('ABCD', { host: '127.0.0.1', port }), statusBits: parseBits(statusBits) };
+          const poller = createDevicePoller({ device, onSamples: () => undefined });
+          try {
+            flags.push((await poller.pollOnce())[0]!.flag);
+          } finally {
+            await poller.close();
+          }
+        }
+        expect({ functionCode, flags }).toEqual({ functionCode, flags: served.map((bit) => (bit ? 'D' : 'N')) });
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+function parseBits(bits: unknown[]): DeviceConfig['statusBits'] {
+  return parseEdgeConfig({
+    agentId: 'edge-peers',
+    enterprise: 'ent-p',
+    mqtt: { url: 'mqtt://127.0.0.1:1', username: 'u', password: 'p' },
+    keyDir: '/tmp/unused',
+    devices: [{ id: 'd', outfall: 'o', transport: 'tcp', host: '127.0.0.1', port: 1, unitId: 1, statusBits: bits, points: [{ pollutant: 'w01018', functionCode: 3, address: 0, type: 'int16' }] }],
+  }).devices[0]!.statusBits;
+}
+
 describe('poller against pymodbus over Modbus RTU through a socat serial pair', () => {
   it('decodes every type in CDAB and DCBA order from an RTU unit on a serial line', async () => {
     const line = await startSerialPair();

@@ -3,9 +3,10 @@ import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { QingliuError } from '@qingliu/protocol';
 import type { PollutantCode, QualityFlag } from '@qingliu/protocol';
-import type { DeviceConfig, PointConfig, StatusRegisterConfig } from './config.js';
+import type { DeviceConfig, PointConfig, StatusBitConfig, StatusRegisterConfig } from './config.js';
+import { createAbandoner } from './abandoner.js';
 import { decodePoint } from './decode.js';
-import { planRequests } from './request-plan.js';
+import { planBitRequests, planRequests } from './request-plan.js';
 import type { ReadRequest } from './request-plan.js';
 
 /** One decoded value of one poll. */
@@ -19,9 +20,9 @@ export interface PolledSample {
   /** Time the poll started, milliseconds since the epoch; the same for every sample of one poll. */
   ts: number;
   /**
-   * HJ 212 data flag: 'N', or from the device's status register 'M'
-   * (maintenance), 'D' (fault), 'C' (calibration). A poll that fails yields
-   * no samples at all.
+   * HJ 212 data flag: 'N', or from the device's status register and status
+   * bits 'M' (maintenance), 'D' (fault), 'C' (calibration); fault wins, then
+   * maintenance. A poll that fails yields no samples at all.
    */
   flag: QualityFlag;
 }
@@ -82,11 +83,17 @@ export function deviceAddress(device: DeviceConfig): string {
     : `${device.path} (${device.baudRate} ${device.dataBits}${device.parity[0]!.toUpperCase()}${device.stopBits}) unit ${device.unitId}`;
 }
 
-function flagFrom(status: StatusRegisterConfig, word: number): QualityFlag {
+/** The flags a status word raises. */
+function flagsOfWord(status: StatusRegisterConfig, word: number, into: Set<QualityFlag>): void {
   const has = (bit: number | undefined): boolean => bit !== undefined && (word & (1 << bit)) !== 0;
-  if (has(status.faultBit)) return 'D';
-  if (has(status.maintenanceBit)) return 'M';
-  if (has(status.calibrationBit)) return 'C';
+  if (has(status.faultBit)) into.add('D');
+  if (has(status.maintenanceBit)) into.add('M');
+  if (has(status.calibrationBit)) into.add('C');
+}
+
+/** The flag of a poll: fault wins, then maintenance, then calibration. */
+function flagOf(raised: ReadonlySet<QualityFlag>): QualityFlag {
+  for (const flag of ['D', 'M', 'C'] as const) if (raised.has(flag)) return flag;
   return 'N';
 }
 
@@ -107,6 +114,7 @@ export function createDevicePoller(params: DevicePollerParameters): DevicePoller
   const items: PlanItem[] = [...device.points];
   if (device.statusRegister) items.push({ ...device.statusRegister, type: 'uint16', status: true });
   const plan = planRequests(items);
+  const bitPlan = planBitRequests<StatusBitConfig>(device.statusBits ?? []);
   const where = deviceAddress(device);
   let online: boolean | undefined;
   const report = (next: boolean, error?: string): void => {
@@ -122,15 +130,11 @@ export function createDevicePoller(params: DevicePollerParameters): DevicePoller
   let failures = 0;
   let inFlight: Promise<unknown> = Promise.resolve();
 
-  // Settles (rejects) once, on close(), to abandon whatever is awaited then.
-  let abandon!: (reason: Error) => void;
-  const closing = new Promise<never>((_resolve, reject) => {
-    abandon = reject;
-  });
-  closing.catch(() => undefined);
+  // Whatever is awaited when close() comes is abandoned.
+  const abandoner = createAbandoner();
   const closedError = (): QingliuError =>
     new QingliuError('DEVICE_UNREACHABLE', `poller of device ${device.id} is closed`, { retryable: false });
-  const unlessClosed = <T>(promise: Promise<T>): Promise<T> => Promise.race([promise, closing]);
+  const unlessClosed = <T>(promise: Promise<T>): Promise<T> => abandoner.guard(promise);
 
   // destroy() cancels what is pending; only close() releases a serial port (RTU ports have no destroy).
   const release = (c: ModbusRTU): Promise<void> =>
@@ -178,6 +182,11 @@ export function createDevicePoller(params: DevicePollerParameters): DevicePoller
     return (await unlessClosed(answer)).data;
   };
 
+  const readBits = async (c: ModbusRTU, request: (typeof bitPlan)[number]): Promise<boolean[]> => {
+    const answer = request.functionCode === 1 ? c.readCoils(request.address, request.length) : c.readDiscreteInputs(request.address, request.length);
+    return (await unlessClosed(answer)).data;
+  };
+
   const poll = async (): Promise<PolledSample[]> => {
     if (closed) throw closedError();
     const ts = clock();
@@ -185,12 +194,16 @@ export function createDevicePoller(params: DevicePollerParameters): DevicePoller
     try {
       c = client ?? (client = await connect());
       const samples: PolledSample[] = [];
-      let flag: QualityFlag = 'N';
+      const raised = new Set<QualityFlag>();
+      for (const request of bitPlan) {
+        const bits = await readBits(c, request);
+        for (const { bit, index } of request.bits) if (bits[index] === !bit.activeLow) raised.add(bit.flag);
+      }
       for (const request of plan) {
         const words = await read(c, request);
         for (const { point, index } of request.points) {
           if (isStatus(point)) {
-            flag = flagFrom(point, words[index]!);
+            flagsOfWord(point, words[index]!, raised);
             continue;
           }
           const value = decodePoint(point, words.slice(index));
@@ -201,6 +214,7 @@ export function createDevicePoller(params: DevicePollerParameters): DevicePoller
           samples.push({ device: device.id, outfall: device.outfall, pollutant: point.pollutant, value, unit: point.unit, ts, flag: 'N' });
         }
       }
+      const flag = flagOf(raised);
       for (const sample of samples) sample.flag = flag;
       if (failures > 0) logger.info({ failures }, `device ${device.id} at ${where} answers again`);
       failures = 0;
@@ -259,7 +273,7 @@ export function createDevicePoller(params: DevicePollerParameters): DevicePoller
       closed = true;
       if (timer) clearTimeout(timer);
       timer = undefined;
-      abandon(closedError());
+      abandoner.abandon(closedError());
       await inFlight;
       // Wait for the connection to be released (a serial port stays locked until then), at most 1 s.
       const c = client;

@@ -1,5 +1,5 @@
-import { planRequests } from './request-plan.js';
-import type { PlannablePoint } from './request-plan.js';
+import { MAX_READ_BITS, planBitRequests, planRequests } from './request-plan.js';
+import type { PlannableBit, PlannablePoint } from './request-plan.js';
 
 const ir = (address: number, type: PlannablePoint['type'] = 'float32'): PlannablePoint => ({ functionCode: 4, address, type });
 const hr = (address: number, type: PlannablePoint['type'] = 'int16'): PlannablePoint => ({ functionCode: 3, address, type });
@@ -58,5 +58,32 @@ describe('planRequests', () => {
 
   it('rejects a register limit above the Modbus maximum', () => {
     expect(() => planRequests([ir(0)], { maxRegisters: 126 })).toThrow(RangeError);
+  });
+});
+
+describe('planBitRequests', () => {
+  const bits = (list: PlannableBit[]) =>
+    planBitRequests(list).map((r) => ({ fc: r.functionCode, address: r.address, length: r.length, at: r.bits.map((b) => b.index) }));
+
+  it('joins adjacent bits of one function code, coils first, and keeps gaps apart', () => {
+    expect(
+      bits([
+        { functionCode: 2, address: 903 },
+        { functionCode: 2, address: 901 },
+        { functionCode: 1, address: 900 },
+        { functionCode: 2, address: 902 },
+        { functionCode: 2, address: 910 },
+      ]),
+    ).toEqual([
+      { fc: 1, address: 900, length: 1, at: [0] },
+      { fc: 2, address: 901, length: 3, at: [0, 1, 2] },
+      { fc: 2, address: 910, length: 1, at: [0] },
+    ]);
+  });
+
+  it('reads a bit named twice once, and never more than 2000 bits in one request', () => {
+    expect(bits([{ functionCode: 1, address: 5 }, { functionCode: 1, address: 5 }])).toEqual([{ fc: 1, address: 5, length: 1, at: [0, 0] }]);
+    const many = planBitRequests(Array.from({ length: 2500 }, (_, i) => ({ functionCode: 2 as const, address: i })));
+    expect(many.map((r) => r.length)).toEqual([MAX_READ_BITS, 500]);
   });
 });

@@ -3,6 +3,8 @@ import type { RegisterType } from '@qingliu/protocol';
 
 /** The most registers one Modbus read (FC 3 or 4) may return. */
 export const MAX_READ_REGISTERS = 125;
+/** The most bits one Modbus read of coils or discrete inputs (FC 1 or 2) may return. */
+export const MAX_READ_BITS = 2000;
 
 export interface PlannablePoint {
   functionCode: 3 | 4;
@@ -62,6 +64,49 @@ export function planRequests<P extends PlannablePoint>(
       continue;
     }
     current = { functionCode: point.functionCode, address: point.address, length: width, points: [{ point, index: 0 }] };
+    requests.push(current);
+  }
+  return requests;
+}
+
+export interface PlannableBit {
+  /** 1 = read coils, 2 = read discrete inputs. */
+  functionCode: 1 | 2;
+  address: number;
+}
+
+/** One read of coils or discrete inputs and where each bit sits in its answer. */
+export interface BitReadRequest<B extends PlannableBit = PlannableBit> {
+  functionCode: 1 | 2;
+  address: number;
+  /** Bits to read, 1-2000. */
+  length: number;
+  /** Each bit with its index in the answer. */
+  bits: { bit: B; index: number }[];
+}
+
+/**
+ * Merges status bits into the fewest reads: per function code, bits sorted by
+ * address are joined while they are adjacent (or the same) and the request
+ * stays within 2000 bits. Requests come out by function code (1, then 2),
+ * then address.
+ */
+export function planBitRequests<B extends PlannableBit>(bits: readonly B[]): BitReadRequest<B>[] {
+  const sorted = [...bits].sort((a, b) => a.functionCode - b.functionCode || a.address - b.address);
+  const requests: BitReadRequest<B>[] = [];
+  let current: BitReadRequest<B> | undefined;
+  for (const bit of sorted) {
+    if (
+      current &&
+      current.functionCode === bit.functionCode &&
+      bit.address <= current.address + current.length &&
+      bit.address + 1 - current.address <= MAX_READ_BITS
+    ) {
+      current.length = Math.max(current.length, bit.address + 1 - current.address);
+      current.bits.push({ bit, index: bit.address - current.address });
+      continue;
+    }
+    current = { functionCode: bit.functionCode, address: bit.address, length: 1, bits: [{ bit, index: 0 }] };
     requests.push(current);
   }
   return requests;

@@ -10,6 +10,9 @@ alike, at zero-based addresses:
     0 int16 -12345 | 1 uint16 54321 | 2-3 int32 -123456789 | 4-5 uint32 3123456789
     6-7 float32 123.456 | 8-11 float64 -98765.4321
 
+and in every unit the bits BITS (below) as coils 0-12 (FC 1) and their
+complement as discrete inputs 0-12 (FC 2).
+
 Usage:
     pymodbus-server.py tcp <port>              listen on 127.0.0.1:<port>
     pymodbus-server.py rtu <serial device> [baud]   answer Modbus RTU on a serial line
@@ -32,6 +35,7 @@ VALUES = [
     (">d", -98765.4321),
 ]
 ORDERS = {1: "ABCD", 2: "CDAB", 3: "BADC", 4: "DCBA"}
+BITS = [1, 0, 1, 1, 0, 0, 0, 1, 0, 1, 1, 0, 1]
 
 
 def words(big_endian: bytes, order: str) -> list:
@@ -57,6 +61,8 @@ def context() -> ModbusServerContext:
         slaves[unit] = ModbusSlaveContext(
             hr=ModbusSequentialDataBlock(0, regs),
             ir=ModbusSequentialDataBlock(0, regs),
+            co=ModbusSequentialDataBlock(0, [bool(b) for b in BITS]),
+            di=ModbusSequentialDataBlock(0, [not b for b in BITS]),
             zero_mode=True,
         )
     return ModbusServerContext(slaves=slaves, single=False)

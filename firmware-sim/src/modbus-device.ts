@@ -29,6 +29,19 @@ export interface ModbusDeviceParameters {
  */
 export const STATUS_REGISTER = { functionCode: 3, address: 900, maintenanceBit: 0, faultBit: 1, calibrationBit: 2 } as const;
 
+/**
+ * The same conditions as status bits (in the shape of the edge config's
+ * `statusBits`): coil 900 maintenance switch, discrete input 901 analyzer
+ * fault, discrete input 902 calibration, and discrete input 903 "analyzer
+ * ready", which drops (0) on a fault. Other bit addresses get exception 02.
+ */
+export const STATUS_BITS = [
+  { functionCode: 1, address: 900, flag: 'M', activeLow: false },
+  { functionCode: 2, address: 901, flag: 'D', activeLow: false },
+  { functionCode: 2, address: 902, flag: 'C', activeLow: false },
+  { functionCode: 2, address: 903, flag: 'D', activeLow: true },
+] as const;
+
 export interface ModbusDevice {
   host: string;
   port: number;
@@ -78,6 +91,27 @@ export async function startModbusDevice(params: ModbusDeviceParameters): Promise
     }
     return words;
   };
+  const readBit = (functionCode: 1 | 2, address: number): boolean | typeof HUNG => {
+    const condition = params.condition?.(clock()) ?? {};
+    if (condition.fault === 'timeout') return HUNG;
+    if (typeof condition.fault === 'number') throw { modbusErrorCode: condition.fault, message: `exception ${condition.fault}` };
+    const bit = STATUS_BITS.find((b) => b.functionCode === functionCode && b.address === address);
+    if (!bit) throw ILLEGAL_DATA_ADDRESS;
+    const on = bit.flag === 'M' ? condition.maintenance : bit.flag === 'D' ? condition.analyzerFault : condition.calibration;
+    return Boolean(on) !== bit.activeLow;
+  };
+  const bit =
+    (functionCode: 1 | 2) =>
+    (address: number, _unitId: number, done: (error: Error | null, value: boolean) => void): void => {
+      let value: boolean | typeof HUNG;
+      try {
+        value = readBit(functionCode, address);
+      } catch (error) {
+        done(error as Error, false);
+        return;
+      }
+      if (value !== HUNG) done(null, value);
+    };
   // The callback forms of ServerTCP's vector, so that a hung request can simply never be answered.
   const answer = (functionCode: 3 | 4, address: number, length: number, done: Answer): void => {
     let words: number[] | typeof HUNG;
@@ -104,6 +138,8 @@ export async function startModbusDevice(params: ModbusDeviceParameters): Promise
       getInputRegister: one(4),
       getMultipleHoldingRegisters: many(3),
       getMultipleInputRegisters: many(4),
+      getCoil: bit(1),
+      getDiscreteInput: bit(2),
     },
     // ServerTCP reads `port || 502`, so a numeric 0 would mean 502; net.Server
     // accepts the port as a string, and "0" asks the OS for a free one.

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { STATUS_REGISTER, startModbusDevice } from './modbus-device.js';
+import { STATUS_BITS, STATUS_REGISTER, startModbusDevice } from './modbus-device.js';
 import type { ModbusDevice } from './modbus-device.js';
 import { createOutfallModel } from './outfall-model.js';
 import type { OutfallModel } from './outfall-model.js';
@@ -48,6 +48,8 @@ export interface PlantDevice {
   points: RegisterPoint[];
   /** Its status word, in the edge config's `statusRegister` shape. */
   statusRegister: typeof STATUS_REGISTER;
+  /** Its status coil and discrete inputs, in the edge config's `statusBits` shape. */
+  statusBits: typeof STATUS_BITS;
   /** The model the device serves: the outfall's model with its scenario events applied. */
   model: OutfallModel;
 }
@@ -111,6 +113,7 @@ export async function startPlant(spec: PlantSpec): Promise<Plant> {
       layout: device.layout.name,
       points: describePoints(device.layout),
       statusRegister: STATUS_REGISTER,
+      statusBits: STATUS_BITS,
       model,
     })),
     async close() {

@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import type { EdgeConfigInput } from '../config.js';
+import { EDGE_NODE_FLAGS } from '../node-flags.js';
 
 /** The compiled agent command line. */
 export const MAIN_JS = fileURLToPath(new URL('../main.js', import.meta.url));
@@ -29,9 +30,9 @@ export async function writeAgentConfig(path: string, config: EdgeConfigInput): P
   await writeFile(path, stringify(config), { mode: 0o600 });
 }
 
-/** Runs `node edge/dist/main.js <args>` with debug logs, collecting its log lines. */
+/** Runs `node <EDGE_NODE_FLAGS> edge/dist/main.js <args>` with debug logs, collecting its log lines. */
 export function spawnAgent(args: string[]): AgentProcess {
-  const child = spawn(process.execPath, [MAIN_JS, ...args], {
+  const child = spawn(process.execPath, [...EDGE_NODE_FLAGS, MAIN_JS, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, LOG_LEVEL: 'debug' },
   });
@@ -69,7 +70,7 @@ export function spawnAgent(args: string[]): AgentProcess {
 /** Runs the command line to its end and returns its exit code, stdout and stderr. */
 export function runAgentCommand(args: string[], timeoutMs = 15_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN_JS, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...EDGE_NODE_FLAGS, MAIN_JS, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

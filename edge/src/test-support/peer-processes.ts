@@ -59,11 +59,16 @@ export function startPyModbus(args: string[]): Promise<PeerProcess> {
   return startPeer(PYTHON, [PYMODBUS_SERVER, ...args], (out) => out.includes('ready'), 'needs the Debian package python3-pymodbus');
 }
 
-/** A virtual serial line: two pseudo-terminals joined by socat. */
-export async function startSerialPair(): Promise<PeerProcess & { ends: [string, string] }> {
+/**
+ * A virtual serial line: two pseudo-terminals joined by socat. With `links`,
+ * the ends are also reachable at those two paths (symlinks socat makes and
+ * removes), so a line started again after a stop is found at the same paths.
+ */
+export async function startSerialPair(links?: [string, string]): Promise<PeerProcess & { ends: [string, string] }> {
+  const end = (link: string | undefined): string => (link === undefined ? 'pty,raw,echo=0' : `pty,raw,echo=0,link=${link}`);
   const peer = await startPeer(
     'socat',
-    ['-d', '-d', 'pty,raw,echo=0', 'pty,raw,echo=0'],
+    ['-d', '-d', end(links?.[0]), end(links?.[1])],
     (out) => /starting data transfer loop/.test(out),
     'needs the Debian package socat',
   );
@@ -72,5 +77,5 @@ export async function startSerialPair(): Promise<PeerProcess & { ends: [string, 
     await peer.stop();
     throw new Error(`socat did not report two pseudo-terminals:\n${peer.output()}`);
   }
-  return { ...peer, ends: [ends[0]!, ends[1]!] };
+  return { ...peer, ends: links ?? [ends[0]!, ends[1]!] };
 }
