@@ -1,29 +1,23 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BATCH_VERSION, publicKeyFromHex, signBatch, verifyBatchSignature } from '@qingliu/protocol';
 import { loadOrCreateDeviceKey } from './device-keys.js';
+import { useTempDir } from '@qingliu/testkit';
 
 describe('device keys', () => {
-  let dir: string;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'qingliu-keys-'));
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const dir = useTempDir('qingliu-keys');
 
   it('makes a key on first start, private to its owner (0600), and the same key after', async () => {
-    const first = await loadOrCreateDeviceKey(join(dir, 'keys'), 'dev-1');
+    const first = await loadOrCreateDeviceKey(join(dir(), 'keys'), 'dev-1');
     expect(first.created).toBe(true);
-    expect((await stat(join(dir, 'keys', 'dev-1.key'))).mode & 0o777).toBe(0o600);
-    const again = await loadOrCreateDeviceKey(join(dir, 'keys'), 'dev-1');
+    expect((await stat(join(dir(), 'keys', 'dev-1.key'))).mode & 0o777).toBe(0o600);
+    const again = await loadOrCreateDeviceKey(join(dir(), 'keys'), 'dev-1');
     expect(again.created).toBe(false);
     expect(again.publicKeyHex).toBe(first.publicKeyHex);
   });
 
   it('signs batches that verify against the public key it reports for enrolment', async () => {
-    const key = await loadOrCreateDeviceKey(dir, 'dev-2');
+    const key = await loadOrCreateDeviceKey(dir(), 'dev-2');
     const batch = signBatch(
       {
         v: BATCH_VERSION,

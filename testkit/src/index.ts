@@ -5,3 +5,5 @@ export * from './mosquitto.js';
 export * from './anvil.js';
 export * from './tls-certificates.js';
 export * from './wait-for.js';
+export * from './rejection.js';
+export * from './temp-dir.js';

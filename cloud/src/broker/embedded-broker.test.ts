@@ -1,5 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+
 import { join } from 'node:path';
 import { connectAsync } from 'mqtt';
 import { pino } from 'pino';
@@ -8,6 +7,7 @@ import { DeviceRegistry } from '../registry/device-registry.js';
 import { createEmbeddedBroker } from './embedded-broker.js';
 import type { EmbeddedBrokerParameters } from './embedded-broker.js';
 import { hashPassword } from './passwords.js';
+import { useTempDir } from '@qingliu/testkit';
 
 const registry = new DeviceRegistry([
   { device: 'dev-a', enterprise: 'ent-a', outfall: 'out-a', publicKey: generateDeviceKeyPair().publicKeyHex, sampleIntervalMs: 1000 },
@@ -46,16 +46,10 @@ async function deliveredAcrossRestart(persistenceDir?: string): Promise<string[]
 }
 
 describe('embedded broker persistence', () => {
-  let dir: string;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'qingliu-aedes-'));
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const dir = useTempDir('qingliu-aedes');
 
   it('with a persistence folder, delivers QoS 1 messages queued for an away ingester after a broker restart', async () => {
-    expect(await deliveredAcrossRestart(join(dir, 'broker'))).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
+    expect(await deliveredAcrossRestart(join(dir(), 'broker'))).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
   });
 
   it('in memory only, loses them on restart (why the service sets a folder)', async () => {

@@ -5,9 +5,7 @@
  */
 import { Wallet, hexlify, keccak256, randomBytes, toUtf8Bytes } from 'ethers';
 import { largestRemainderSplit } from '@qingliu/contracts';
-import { isQingliuError } from '@qingliu/protocol';
-import type { QingliuError } from '@qingliu/protocol';
-import { startAnvil } from '@qingliu/testkit';
+import { rejection, startAnvil } from '@qingliu/testkit';
 import type { AnvilServer } from '@qingliu/testkit';
 import { createBureauClient } from './bureau-client.js';
 import type { BureauClient } from './bureau-client.js';
@@ -38,14 +36,6 @@ afterAll(async () => {
   await anvil?.stop();
 });
 
-async function rejection(promise: Promise<unknown>): Promise<QingliuError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isQingliuError(error)) throw new Error(`expected a QingliuError, got ${String(error)}`);
-  return error;
-}
 
 describe('deploy helpers', () => {
   test('deploy each contract, returning its address from the receipt and the deployment block', async () => {

@@ -7,9 +7,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JsonRpcProvider, Wallet, hexlify, randomBytes } from 'ethers';
-import { isQingliuError } from '@qingliu/protocol';
-import type { QingliuError } from '@qingliu/protocol';
-import { anvilBinary, freePort, startAnvil, startServerProcess } from '@qingliu/testkit';
+import { anvilBinary, freePort, rejection, startAnvil, startServerProcess } from '@qingliu/testkit';
 import type { AnvilServer, ServerProcess } from '@qingliu/testkit';
 import { createBureauClient } from './bureau-client.js';
 import type { ChainProfile } from './chain-profile.js';
@@ -39,14 +37,6 @@ afterAll(async () => {
   await anvil?.stop();
 });
 
-async function rejection(promise: Promise<unknown>): Promise<QingliuError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isQingliuError(error)) throw new Error(`expected a QingliuError, got ${String(error)}`);
-  return error;
-}
 
 /** Settles one anchor-only batch with `profile` and returns the transaction as the node holds it. */
 async function settleWith(rpcUrl: string, ledgerAddress: string, key: string, profile: ChainProfile) {

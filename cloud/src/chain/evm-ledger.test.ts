@@ -3,9 +3,7 @@
  * @foundry-rs/anvil-linux-amd64): deploy, allocate as the bureau, settle as the oracle.
  */
 import { Wallet, hexlify, randomBytes } from 'ethers';
-import { isQingliuError } from '@qingliu/protocol';
-import type { QingliuError } from '@qingliu/protocol';
-import { startAnvil } from '@qingliu/testkit';
+import { rejection, startAnvil } from '@qingliu/testkit';
 import type { AnvilServer } from '@qingliu/testkit';
 import type { Ledger, Settlement } from '../ports/ledger.js';
 import { createBureauClient } from './bureau-client.js';
@@ -58,14 +56,6 @@ async function anvilRpc(method: string, params: unknown[] = []): Promise<unknown
   return body.result;
 }
 
-async function rejection(promise: Promise<unknown>): Promise<QingliuError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isQingliuError(error)) throw new Error(`expected a QingliuError, got ${String(error)}`);
-  return error;
-}
 
 describe('createEvmLedger', () => {
   test('settles a batch once: the resubmission reports alreadySettled and charges nothing', async () => {

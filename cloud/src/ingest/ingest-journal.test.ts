@@ -1,24 +1,18 @@
-import { appendFile, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Reading } from '@qingliu/protocol';
 import { IngestJournal } from './ingest-journal.js';
+import { useTempDir } from '@qingliu/testkit';
 
 let seq = 0;
 const readings = (device: string, n: number): Reading[] =>
   Array.from({ length: n }, () => ({ enterprise: 'e', outfall: 'o', device, pollutant: 'w01018', value: seq / 3, unit: 'mg/L', ts: 1000 + seq, seq: seq++, flag: 'N' }));
 
 describe('ingest journal', () => {
-  let dir: string;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'qingliu-journal-'));
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const dir = useTempDir('qingliu-journal');
 
   it('gives back uncommitted entries in order, in writes of about the asked size', async () => {
-    const journal = await IngestJournal.open(dir);
+    const journal = await IngestJournal.open(dir());
     const a = await journal.append(7, readings('d1', 3));
     const b = await journal.append(7, readings('d2', 3));
     await journal.append(8, readings('d1', 3));
@@ -31,15 +25,15 @@ describe('ingest journal', () => {
   });
 
   it('after a crash, gives back exactly the entries not committed, and skips a line cut short', async () => {
-    const first = await IngestJournal.open(dir);
+    const first = await IngestJournal.open(dir());
     const kept = readings('d1', 2);
     const a = await first.append(1, readings('d1', 2));
     await first.append(2, kept);
     await first.commit(a.id);
-    const [segment] = (await readdir(dir)).filter((n) => n.startsWith('segment-'));
-    await appendFile(join(dir, segment!), '{"id":99,"batch":3,"readings":[{"enter'); // the crash
+    const [segment] = (await readdir(dir())).filter((n) => n.startsWith('segment-'));
+    await appendFile(join(dir(), segment!), '{"id":99,"batch":3,"readings":[{"enter'); // the crash
     // no close(): as if killed
-    const again = await IngestJournal.open(dir);
+    const again = await IngestJournal.open(dir());
     expect(again.pendingEntries()).toEqual([{ id: a.id + 1, batch: 2, readings: kept }]);
     expect(again.holds('d1', kept[0]!.seq)).toBe(true);
     expect(again.highestPending().get('d1')).toBe(kept[1]!.seq);
@@ -49,7 +43,7 @@ describe('ingest journal', () => {
   });
 
   it('keeps id order when appends overlap, so committing a prefix never skips an entry', async () => {
-    const journal = await IngestJournal.open(dir);
+    const journal = await IngestJournal.open(dir());
     const appended = await Promise.all(Array.from({ length: 20 }, (_, i) => journal.append(1, readings(`d${i % 3}`, 2))));
     expect(journal.pendingEntries().map((e) => e.id)).toEqual(appended.map((e) => e.id));
     const firstFive = journal.peek(10);
@@ -57,19 +51,19 @@ describe('ingest journal', () => {
     await journal.commit(firstFive.at(-1)!.id);
     expect(journal.pendingEntries()[0]!.id).toBe(appended[5]!.id);
     await journal.close();
-    const again = await IngestJournal.open(dir);
+    const again = await IngestJournal.open(dir());
     expect(again.pendingEntries().map((e) => e.id)).toEqual(appended.slice(5).map((e) => e.id));
     await again.close();
   });
 
   it('removes segment files once everything in them is committed', async () => {
-    const journal = await IngestJournal.open(dir, { segmentBytes: 600 });
+    const journal = await IngestJournal.open(dir(), { segmentBytes: 600 });
     const entries = [];
     for (let i = 0; i < 6; i += 1) entries.push(await journal.append(1, readings('d1', 2)));
-    const before = (await readdir(dir)).filter((n) => n.startsWith('segment-')).length;
+    const before = (await readdir(dir())).filter((n) => n.startsWith('segment-')).length;
     expect(before).toBeGreaterThan(2);
     await journal.commit(entries.at(-1)!.id);
-    const after = (await readdir(dir)).filter((n) => n.startsWith('segment-')).length;
+    const after = (await readdir(dir())).filter((n) => n.startsWith('segment-')).length;
     expect(after).toBe(1);
     expect(journal.pendingBytes()).toBe(0);
     expect(journal.holds('d1', entries[0]!.readings[0]!.seq)).toBe(false);
