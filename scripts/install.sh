@@ -2,7 +2,8 @@
 # Installs what Qingliu needs on Debian 12 with Node 20, then builds it.
 # Safe to run again: it installs only what is missing.
 #   Debian packages: influxdb (InfluxDB 1.x server), influxdb-client (the `influx` CLI), mosquitto,
-#                    python3-pymodbus, socat, mbpoll (independent Modbus peers for the edge tests)
+#                    python3-pymodbus, socat, mbpoll (independent Modbus peers for the edge tests),
+#                    openssl (test certificates), chromium (dashboard tests, driven by playwright-core)
 #   npm packages:    from package-lock.json (npm ci), only when the lock file changed
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,7 @@ have mosquitto || missing+=(mosquitto)
 have openssl || missing+=(openssl)
 have socat || missing+=(socat)
 have mbpoll || missing+=(mbpoll)
+have chromium || missing+=(chromium)
 /usr/bin/python3 -c 'import pymodbus' >/dev/null 2>&1 || missing+=(python3-pymodbus)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=''

@@ -1,0 +1,1 @@
+export const DASHBOARDS_VERSION = '0.1.0';
