@@ -124,10 +124,12 @@ export async function startEdgeAgent(params: EdgeAgentParameters): Promise<EdgeA
       try {
         await outbox.append(readings);
       } catch (error) {
-        if (!isQingliuError(error, 'STORE_UNAVAILABLE')) throw error;
+        // Full (by policy) or the disk failed: either way these readings cannot be held; they are counted.
+        if (!isQingliuError(error, 'OUTBOX_FULL') && !isQingliuError(error, 'STORE_UNAVAILABLE')) throw error;
         if (!full) {
           full = true;
-          logger.error({ err: error, device: deviceId, usage: outbox.usage() }, 'outbox refuses readings: new readings are dropped and counted until it has room');
+          const why = error.code === 'OUTBOX_FULL' ? 'outbox full' : 'outbox cannot write';
+          logger.error({ err: error, device: deviceId, usage: outbox.usage() }, `${why}: new readings are dropped and counted until it takes them again`);
           status.publish();
         }
         return;

@@ -293,7 +293,7 @@ export async function openDiskOutbox(params: DiskOutboxParameters): Promise<Disk
       if (totalBytes + reservedBytes + bytes > maxBytes) {
         refused += readings.length;
         return Promise.reject(
-          new QingliuError('STORE_UNAVAILABLE', `${OUTBOX_FULL_REASON}: ${totalBytes} of ${maxBytes} bytes used in ${dir}`, {
+          new QingliuError('OUTBOX_FULL', `${OUTBOX_FULL_REASON}: ${totalBytes} of ${maxBytes} bytes used in ${dir}`, {
             retryable: true,
           }),
         );

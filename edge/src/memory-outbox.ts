@@ -23,7 +23,7 @@ export function createMemoryOutbox(params: MemoryOutboxParameters = {}): Outbox 
       const adding = sized.reduce((sum, r) => sum + r.bytes, 0);
       if (bytes + adding > maxBytes) {
         refused += readings.length;
-        throw new QingliuError('STORE_UNAVAILABLE', `${OUTBOX_FULL_REASON}: ${bytes} of ${maxBytes} bytes used`, {
+        throw new QingliuError('OUTBOX_FULL', `${OUTBOX_FULL_REASON}: ${bytes} of ${maxBytes} bytes used`, {
           retryable: true,
         });
       }

@@ -93,8 +93,8 @@ export function describeOutboxContract(name: string, factory: OutboxContractFact
         }
       }
       expect(accepted).toBeGreaterThanOrEqual(5);
-      expect(isQingliuError(refusal, 'STORE_UNAVAILABLE') && refusal.retryable).toBe(true);
-      await expect(outbox.append([reading('d1', 2000), reading('d1', 2001)])).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+      expect(isQingliuError(refusal, 'OUTBOX_FULL') && refusal.retryable).toBe(true);
+      await expect(outbox.append([reading('d1', 2000), reading('d1', 2001)])).rejects.toMatchObject({ code: 'OUTBOX_FULL' });
       expect(outbox.usage()).toMatchObject({ readings: accepted, refused: 3, maxBytes: 4096 });
       expect(outbox.usage().bytes).toBeLessThanOrEqual(4096);
       expect((await outbox.peek('d1', 1000)).map((r) => r.seq)).toEqual(Array.from({ length: accepted }, (_, i) => i));
