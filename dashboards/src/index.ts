@@ -1,1 +1,2 @@
-export const DASHBOARDS_VERSION = '0.1.0';
+export { dashboardRoutes } from './dashboard-routes.js';
+export type { DashboardRoutesOptions } from './dashboard-routes.js';

@@ -42,6 +42,7 @@ console.log('');
 console.log('Running. Look at:');
 console.log(`  HTTP API         ${status.url}/status  (also /api/v1/readings, /api/v1/loads, /metrics, /api/v1/openapi.json)`);
 console.log(`                   e.g. ${status.url}/api/v1/loads?from=${new Date(Date.now() - 3_600_000).toISOString()}&to=${new Date(Date.now() + 3_600_000).toISOString()}&every=1m`);
+console.log(`  Dashboards       ${status.url}/dashboard/  (bureau overview, enterprise view with on-chain Verify)`);
 console.log(`  MQTT broker      ${broker.url}  (aedes, in-process; per-agent passwords, topic ACLs)`);
 console.log(`  InfluxDB         ${influxd.url}  database "${database}", measurement "reading"`);
 console.log(`                   influx -host 127.0.0.1 -port ${influxd.port} -database ${database} -execute 'SELECT * FROM reading ORDER BY time DESC LIMIT 8'`);

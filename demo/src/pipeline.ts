@@ -233,6 +233,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       }),
       metrics: { ingest: () => cloud.ingester.stats(), batchesSettled: () => cloud.settler?.settled().length ?? 0 },
       status: () => cloud.status(),
+      dashboards: { rpcUrl: anvil.rpcUrl, contract: ledgerAddress },
       logger: logger.child({ stage: 'api' }),
     });
     stops.push(() => status.close());

@@ -10,6 +10,8 @@ import type { MetricsSources } from './metrics.js';
 import { loadsQuerySchema, openApiDocument, proofParamsSchema, proofQuerySchema, readingsQuerySchema } from './openapi.js';
 import type { ProofService } from '../proofs/proof-service.js';
 import { isQingliuError } from '@qingliu/protocol';
+import { dashboardRoutes } from '@qingliu/dashboards';
+import type { DashboardRoutesOptions } from '@qingliu/dashboards';
 
 export interface ApiServerParameters {
   host?: string;
@@ -22,6 +24,8 @@ export interface ApiServerParameters {
   status: () => Promise<unknown>;
   /** Serves GET /api/v1/proofs/:device/:seq?ts= when given (a process that settles). */
   proofs?: ProofService;
+  /** Serves the dashboards under /dashboard/ when given (the chain the pages verify against). */
+  dashboards?: DashboardRoutesOptions;
   logger?: Logger;
 }
 
@@ -144,6 +148,8 @@ export async function startApiServer(params: ApiServerParameters): Promise<ApiSe
       }
     },
   );
+
+  if (params.dashboards) await dashboardRoutes(app, params.dashboards);
 
   await app.listen({ host: params.host ?? '127.0.0.1', port: params.port ?? 0 });
   const address = app.server.address();
