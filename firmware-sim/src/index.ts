@@ -4,3 +4,4 @@ export * from './modbus-device.js';
 export * from './scenario.js';
 export * from './scenario-model.js';
 export * from './plant.js';
+export * from './scenario-suite.js';

@@ -14,8 +14,11 @@ export interface OutfallSeries {
   readonly channels: Readonly<Record<string, readonly number[]>>;
 }
 
-/** `anomaly`: a learned model's reconstruction error, with no rule to name the pattern. */
-export type AlertKind = 'spike' | 'flatline' | 'ph-out-of-range' | 'dilution' | 'anomaly';
+/**
+ * What an alert says happened. `anomaly`: far from normal with no rule to name
+ * the pattern (a learned model's reconstruction error, a drop, a pH swing).
+ */
+export type AlertKind = 'spike' | 'bypass-dump' | 'dilution' | 'night-flow' | 'flow-surge' | 'flatline' | 'replay' | 'ph-out-of-range' | 'anomaly';
 
 /** One reading an alert points at, with what the detector expected there. */
 export interface EvidenceReading {

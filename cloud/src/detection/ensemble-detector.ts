@@ -1,9 +1,10 @@
 /** Runs several detectors behind the one port; alerts are concatenated, ordered by outfall and start. */
 import type { Alert, Detector, OutfallSeries } from './detector.js';
 import { DetectionError } from './detector.js';
-import { DilutionDetector } from './dilution-detector.js';
 import { FlatlineDetector } from './flatline-detector.js';
 import { PhRangeDetector } from './ph-range-detector.js';
+import { ReplayDetector } from './replay-detector.js';
+import { ResidualDetector } from './residual-detector.js';
 import { ZScoreDetector } from './zscore-detector.js';
 
 export class EnsembleDetector implements Detector {
@@ -20,13 +21,45 @@ export class EnsembleDetector implements Detector {
   async detect(test: readonly OutfallSeries[]): Promise<Alert[]> {
     const alerts: Alert[] = [];
     for (const m of this.members) alerts.push(...(await m.detect(test)));
-    return alerts.sort((a, b) => (a.outfall < b.outfall ? -1 : a.outfall > b.outfall ? 1 : a.start - b.start));
+    return absorbTamperReturns(alerts.sort((a, b) => (a.outfall < b.outfall ? -1 : a.outfall > b.outfall ? 1 : a.start - b.start)));
   }
 }
 
-export const DETECTOR_NAMES = ['rolling-zscore', 'global-zscore', 'flatline', 'ph-range', 'dilution', 'autoencoder'] as const;
+/** How long after frozen or replayed values end the real ones may still jump back. */
+export const TAMPER_RETURN_MS = 60 * 60_000;
+
+/**
+ * When frozen or replayed values stop, the real ones come back at wherever the
+ * plant drifted to meanwhile, and the residual rules see a jump. That jump is
+ * the end of the same incident, not a new one: a residual alert starting
+ * within `TAMPER_RETURN_MS` after a flatline or replay alert ends is folded
+ * into it (its end and its evidence note).
+ */
+export function absorbTamperReturns(sorted: readonly Alert[]): Alert[] {
+  const out: Alert[] = [];
+  const open = new Map<string, number>(); // outfall -> index in out of its latest tamper alert
+  for (const a of sorted) {
+    const at = open.get(a.outfall);
+    const tamper = at === undefined ? undefined : out[at]!;
+    const isTamper = a.kind === 'flatline' || a.kind === 'replay';
+    if (tamper && !isTamper && a.evidence.detector === 'residual' && a.start >= tamper.start && a.start <= tamper.end + TAMPER_RETURN_MS) {
+      out[at!] = {
+        ...tamper,
+        end: Math.max(tamper.end, a.end),
+        evidence: { ...tamper.evidence, note: `${tamper.evidence.note}; when it stopped the readings jumped back (${a.evidence.note})` },
+      };
+      continue;
+    }
+    out.push(a);
+    if (isTamper) open.set(a.outfall, out.length - 1);
+  }
+  return out;
+}
+
+export const DETECTOR_NAMES = ['residual', 'flatline', 'replay', 'ph-range', 'autoencoder', 'rolling-zscore', 'global-zscore'] as const;
 export type DetectorName = (typeof DETECTOR_NAMES)[number];
-export const DEFAULT_DETECTORS: readonly DetectorName[] = ['rolling-zscore', 'flatline', 'ph-range', 'dilution'];
+/** The rules on robust statistics. `autoencoder` adds the learned model; the z-scores are the baselines to beat. */
+export const DEFAULT_DETECTORS: readonly DetectorName[] = ['residual', 'flatline', 'replay', 'ph-range'];
 
 export interface CreateDetectorOptions {
   /** Flagged samples a z-score alert needs (default 1). */
@@ -51,8 +84,10 @@ export async function createDetector(names: readonly string[] = DEFAULT_DETECTOR
           return new FlatlineDetector();
         case 'ph-range':
           return new PhRangeDetector();
-        case 'dilution':
-          return new DilutionDetector();
+        case 'residual':
+          return new ResidualDetector(z);
+        case 'replay':
+          return new ReplayDetector();
         case 'autoencoder':
           return new autoencoder!(z);
         default:

@@ -21,10 +21,22 @@ describe('FlatlineDetector', () => {
     const alerts = await d.detect(withPattern(test, { kind: 'flatline' }, 200, 30));
     expect(alerts).toHaveLength(1);
     const [a] = alerts;
-    // Sample 200 is the frozen value itself; 201.. repeat it; the 5th equal sample (204) fires.
-    expect(a).toMatchObject({ outfall: 'ent-a-dw001', kind: 'flatline', start: test[0]!.ts[204], end: test[0]!.ts[229] });
+    // Sample 200 is the frozen value itself; 201.. repeat it; every channel at its 3rd equal sample (202) fires.
+    expect(a).toMatchObject({ outfall: 'ent-a-dw001', kind: 'flatline', start: test[0]!.ts[202], end: test[0]!.ts[229] });
     expect(a!.evidence.readings.map((r) => r.channel).sort()).toEqual(['cod', 'flow', 'nh3n', 'ph', 'tp']);
     expect(a!.evidence.readings.every((r) => r.ts === test[0]!.ts[200])).toBe(true);
+  });
+
+  it('one frozen channel alerts on its own threshold and names only that channel', async () => {
+    const { train, test } = fixture();
+    const d = new FlatlineDetector();
+    await d.fit(train);
+    const s = test[0]!;
+    const cod = s.channels['cod']!.map((v, i) => (i >= 200 && i < 230 ? s.channels['cod']![200]! : v));
+    const alerts = await d.detect([{ ...s, channels: { ...s.channels, cod } }, ...test.slice(1)]);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.outfall).toBe('ent-a-dw001');
+    expect(alerts[0]!.evidence.readings.map((r) => r.channel)).toEqual(['cod']);
   });
 
   it('learns that a quantized channel repeats on its own and does not alarm on that', async () => {

@@ -20,9 +20,17 @@ export interface FlatlineDetectorOptions {
   readonly tolerance: number;
   /** Channels to watch; empty: every channel. */
   readonly channels: readonly string[];
+  /**
+   * This many channels repeating together for `minRun` samples alert at once,
+   * whatever each channel's own threshold: a frozen register block or a stuck
+   * data logger freezes several values at the same moment, which noise never does.
+   * Raised per outfall above the most channels that ever repeated together on
+   * the fitting part (coarse analyzers repeat by chance).
+   */
+  readonly jointChannels: number;
 }
 
-export const defaultFlatlineOptions: FlatlineDetectorOptions = { minRun: 5, margin: 1.5, tolerance: 0, channels: [] };
+export const defaultFlatlineOptions: FlatlineDetectorOptions = { minRun: 3, margin: 1.5, tolerance: 0, channels: [], jointChannels: 3 };
 
 /** Length of the repeat each sample ends (1 for a value that differs from the one before). */
 export function repeatLengths(values: readonly number[], tolerance: number): number[] {
@@ -40,6 +48,7 @@ export class FlatlineDetector implements Detector {
   readonly name = 'flatline';
   private readonly options: FlatlineDetectorOptions;
   private readonly thresholds = new Map<string, Map<string, number>>();
+  private readonly jointThresholds = new Map<string, number>();
   private readonly warmup: WarmupStore;
 
   constructor(options: Partial<FlatlineDetectorOptions> = {}) {
@@ -54,9 +63,16 @@ export class FlatlineDetector implements Detector {
       const perChannel = new Map<string, number>();
       for (const name of this.watched(s)) {
         const longest = Math.max(0, ...repeatLengths(s.channels[name]!, this.options.tolerance));
-        perChannel.set(name, Math.max(this.options.minRun, Math.ceil(longest * this.options.margin)));
+        perChannel.set(name, Math.max(this.options.minRun, Math.ceil(longest * this.options.margin), longest + 2));
       }
       this.thresholds.set(s.outfall, perChannel);
+      const together = new Array<number>(s.ts.length).fill(0);
+      for (const name of perChannel.keys()) {
+        repeatLengths(s.channels[name]!, this.options.tolerance).forEach((len, i) => {
+          if (len >= this.options.minRun) together[i] = together[i]! + 1;
+        });
+      }
+      this.jointThresholds.set(s.outfall, Math.max(this.options.jointChannels, ...together.map((n) => n + 1)));
     }
     this.warmup.remember(train);
   }
@@ -69,18 +85,24 @@ export class FlatlineDetector implements Detector {
       const { series, offset } = this.warmup.extend(t);
       const ratio: number[] = new Array<number>(series.ts.length).fill(0);
       const lengths = new Map<string, number[]>();
+      const joint: number[] = new Array<number>(series.ts.length).fill(0);
       for (const [name, threshold] of perChannel) {
         const values = series.channels[name];
         if (!values) continue;
         const len = repeatLengths(values, this.options.tolerance);
         lengths.set(name, len);
-        for (let i = offset; i < len.length; i += 1) ratio[i] = Math.max(ratio[i]!, len[i]! / threshold);
+        for (let i = offset; i < len.length; i += 1) {
+          ratio[i] = Math.max(ratio[i]!, len[i]! / threshold);
+          if (len[i]! >= this.options.minRun) joint[i] = joint[i]! + 1;
+        }
       }
+      const jointThreshold = this.jointThresholds.get(t.outfall)!;
+      for (let i = offset; i < joint.length; i += 1) if (joint[i]! >= jointThreshold) ratio[i] = Math.max(ratio[i]!, 1);
       const runs = findRuns(ratio, { maxGap: 0, minSamples: 1 }, offset);
       alerts.push(
         ...runsToAlerts(series, 'flatline', runs, (run) => {
-          const frozen = [...lengths].filter(([name, len]) => {
-            for (let i = run.first; i <= run.last; i += 1) if (len[i]! >= perChannel.get(name)!) return true;
+          const frozen = [...lengths].filter(([, len]) => {
+            for (let i = run.first; i <= run.last; i += 1) if (len[i]! >= this.options.minRun) return true;
             return false;
           });
           const readings = frozen.map(([channel, len]) => {

@@ -61,6 +61,11 @@ export class SortedWindow {
     return this.sorted.length;
   }
 
+  clear(): void {
+    this.order.length = 0;
+    this.sorted.length = 0;
+  }
+
   push(value: number): void {
     if (!Number.isFinite(value)) return;
     if (this.order.length === this.size) {
