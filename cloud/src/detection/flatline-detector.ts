@@ -24,8 +24,8 @@ export interface FlatlineDetectorOptions {
    * This many channels repeating together for `minRun` samples alert at once,
    * whatever each channel's own threshold: a frozen register block or a stuck
    * data logger freezes several values at the same moment, which noise never does.
-   * Raised per outfall above the most channels that ever repeated together on
-   * the fitting part (coarse analyzers repeat by chance).
+   * Only fine channels count (those that never repeated `minRun` times on the
+   * fitting part): coarse analyzers repeat by chance, together too.
    */
   readonly jointChannels: number;
 }
@@ -48,7 +48,8 @@ export class FlatlineDetector implements Detector {
   readonly name = 'flatline';
   private readonly options: FlatlineDetectorOptions;
   private readonly thresholds = new Map<string, Map<string, number>>();
-  private readonly jointThresholds = new Map<string, number>();
+  /** Per outfall: the fine channels, and how many of them must freeze together. */
+  private readonly joint = new Map<string, { fine: ReadonlySet<string>; threshold: number }>();
   private readonly warmup: WarmupStore;
 
   constructor(options: Partial<FlatlineDetectorOptions> = {}) {
@@ -61,18 +62,15 @@ export class FlatlineDetector implements Detector {
   async fit(train: readonly OutfallSeries[]): Promise<void> {
     for (const s of train) {
       const perChannel = new Map<string, number>();
+      const fine = new Set<string>();
       for (const name of this.watched(s)) {
-        const longest = Math.max(0, ...repeatLengths(s.channels[name]!, this.options.tolerance));
+        const longest = repeatLengths(s.channels[name]!, this.options.tolerance).reduce((a, b) => Math.max(a, b), 0);
         perChannel.set(name, Math.max(this.options.minRun, Math.ceil(longest * this.options.margin), longest + 2));
+        if (longest < this.options.minRun) fine.add(name);
       }
       this.thresholds.set(s.outfall, perChannel);
-      const together = new Array<number>(s.ts.length).fill(0);
-      for (const name of perChannel.keys()) {
-        repeatLengths(s.channels[name]!, this.options.tolerance).forEach((len, i) => {
-          if (len >= this.options.minRun) together[i] = together[i]! + 1;
-        });
-      }
-      this.jointThresholds.set(s.outfall, Math.max(this.options.jointChannels, ...together.map((n) => n + 1)));
+      // Fewer than two fine channels: no joint rule (Infinity), each channel on its own threshold.
+      this.joint.set(s.outfall, { fine, threshold: fine.size >= 2 ? Math.min(this.options.jointChannels, fine.size) : Number.POSITIVE_INFINITY });
     }
     this.warmup.remember(train);
   }
@@ -86,6 +84,7 @@ export class FlatlineDetector implements Detector {
       const ratio: number[] = new Array<number>(series.ts.length).fill(0);
       const lengths = new Map<string, number[]>();
       const joint: number[] = new Array<number>(series.ts.length).fill(0);
+      const { fine, threshold: jointThreshold } = this.joint.get(t.outfall)!;
       for (const [name, threshold] of perChannel) {
         const values = series.channels[name];
         if (!values) continue;
@@ -93,10 +92,9 @@ export class FlatlineDetector implements Detector {
         lengths.set(name, len);
         for (let i = offset; i < len.length; i += 1) {
           ratio[i] = Math.max(ratio[i]!, len[i]! / threshold);
-          if (len[i]! >= this.options.minRun) joint[i] = joint[i]! + 1;
+          if (fine.has(name) && len[i]! >= this.options.minRun) joint[i] = joint[i]! + 1;
         }
       }
-      const jointThreshold = this.jointThresholds.get(t.outfall)!;
       for (let i = offset; i < joint.length; i += 1) if (joint[i]! >= jointThreshold) ratio[i] = Math.max(ratio[i]!, 1);
       const runs = findRuns(ratio, { maxGap: 0, minSamples: 1 }, offset);
       alerts.push(

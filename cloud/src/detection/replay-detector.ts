@@ -49,6 +49,7 @@ export class ReplayDetector implements Detector {
   readonly name = 'replay';
   private readonly options: ReplayDetectorOptions;
   private readonly history = new Map<string, OutfallHistory>();
+  private readonly tooCoarse = new Set<string>();
 
   constructor(options: Partial<ReplayDetectorOptions> = {}) {
     this.options = { ...defaultReplayOptions, ...options };
@@ -61,7 +62,13 @@ export class ReplayDetector implements Detector {
     for (const s of train) {
       const channels = Object.keys(s.channels).sort();
       let window = this.options.minWindow;
-      while (window < this.options.maxWindow && this.repeats(s, channels, window) > 0) window += 1;
+      while (window <= this.options.maxWindow && this.repeats(s, channels, window) > 0) window += 1;
+      // Still repeating at the longest window: the analyzers are too coarse to tell a replay from chance.
+      if (window > this.options.maxWindow) {
+        this.history.delete(s.outfall);
+        this.tooCoarse.add(s.outfall);
+        continue;
+      }
       const h: OutfallHistory = { window, channels, seen: new Map(), tail: [] };
       this.scan(s, h, () => {});
       this.history.set(s.outfall, h);
@@ -72,6 +79,7 @@ export class ReplayDetector implements Detector {
     const alerts: Alert[] = [];
     for (const s of test) {
       const h = this.history.get(s.outfall);
+      if (!h && this.tooCoarse.has(s.outfall)) continue;
       if (!h) throw new DetectionError('NOT_FITTED', `${this.name}: outfall ${s.outfall} was not in the fitting part`);
       const ratio = new Array<number>(s.ts.length).fill(0);
       const source = new Array<number>(s.ts.length).fill(Number.NaN);
