@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { isQingliuError } from '@qingliu/protocol';
-import { CLOUD_DEFAULTS, loadCloudConfig, parseCloudConfig } from './config.js';
+import { CLOUD_DEFAULTS, loadCloudConfig, parseCloudConfig, settlementPeriodOf } from './config.js';
 
 const sample = join(dirname(fileURLToPath(import.meta.url)), '..', 'cloud.sample.yaml');
 
@@ -12,6 +12,8 @@ describe('cloud config', () => {
     const config = await loadCloudConfig(sample);
     expect(config.embeddedBroker?.accounts).toHaveLength(2);
     expect(config.settlement?.pollutants).toEqual(['w01018', 'w21003']);
+    expect(config.api.tokens.map((t) => t.role)).toEqual(['bureau', 'enterprise']);
+    expect(config.api.limits[0]).toEqual({ pollutant: 'w01018', max: 50, source: 'GB 18918-2002 class 1A' });
     const minimal = parseCloudConfig({ ...(parse(await readFile(sample, 'utf8')) as object), influx: { url: 'http://127.0.0.1:8086' } });
     expect(minimal.influx).toEqual({ url: 'http://127.0.0.1:8086', database: 'qingliu', timeoutMs: CLOUD_DEFAULTS.influxTimeoutMs });
   });
@@ -21,6 +23,9 @@ describe('cloud config', () => {
     [{ mqtt: { clientId: 'bad id!' } }, /mqtt\.clientId/],
     [{ influx: { url: 'not a url' } }, /influx\.url/],
     [{ extra: true }, /extra|Unrecognized/],
+    [{ api: { tokens: [{ sha256: 'not-a-hash', role: 'bureau' }] } }, /api\.tokens\.0\.sha256/],
+    [{ api: { tokens: [{ sha256: 'a'.repeat(64), role: 'enterprise' }] } }, /api\.tokens\.0\.enterprise/],
+    [{ api: { limits: [{ pollutant: 'w01018' }] } }, /api\.limits\.0/],
   ])('refuses %j naming the bad field', async (change, named) => {
     const base = parse(await readFile(sample, 'utf8')) as Record<string, Record<string, unknown>>;
     const input: Record<string, unknown> = { ...base };
@@ -34,5 +39,16 @@ describe('cloud config', () => {
       expect(isQingliuError(error, 'CONFIG_INVALID')).toBe(true);
       expect((error as Error).message).toMatch(named);
     }
+  });
+
+  it('gives an ingester that does not settle the deployment\'s settlement period, so its readings land in batches the settler closes', async () => {
+    const base = parse(await readFile(sample, 'utf8')) as Record<string, unknown>;
+    const { settlement, settlementPeriodMs: _period, ...worker } = base;
+    expect(settlementPeriodOf(parseCloudConfig({ ...worker, settlementPeriodMs: 5000 }))).toBe(5000);
+    expect(settlementPeriodOf(parseCloudConfig({ ...worker, settlementPeriodMs: 5000, settlement }))).toBe(5000);
+    // The older spelling inside the settlement block still counts; without either, one hour.
+    expect(settlementPeriodOf(parseCloudConfig({ ...worker, settlement: { ...(settlement as object), periodMs: 5000 } }))).toBe(5000);
+    expect(settlementPeriodOf(parseCloudConfig(worker))).toBe(CLOUD_DEFAULTS.settlementPeriodMs);
+    expect(() => parseCloudConfig({ ...worker, settlementPeriodMs: 5000, settlement: { ...(settlement as object), periodMs: 6000 } })).toThrow(/settlementPeriodMs/);
   });
 });

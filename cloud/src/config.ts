@@ -3,6 +3,17 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { POLLUTANT_CODES, QingliuError, idSchema } from '@qingliu/protocol';
 import { chainProfileSchema } from './chain/chain-profile.js';
+import { permitLimitSchema } from './registry/permit-limits.js';
+
+const apiTokenSchema = z
+  .strictObject({
+    /** Lowercase hex SHA-256 of the token; the token itself is never stored. */
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected the lowercase hex SHA-256 of the token'),
+    role: z.enum(['bureau', 'enterprise']),
+    /** Required for `enterprise`: the enterprise whose data the token reads. */
+    enterprise: idSchema.optional(),
+  })
+  .refine((t) => t.role === 'bureau' || t.enterprise !== undefined, { message: 'an enterprise token names its enterprise', path: ['enterprise'] });
 
 /** Defaults of the cloud's config; comments give the units. */
 export const CLOUD_DEFAULTS = {
@@ -66,10 +77,17 @@ export const cloudConfigSchema = z.strictObject({
   /** Stop acknowledging while this much waits in the journal, bytes (256 MiB). */
   maxJournalBytes: z.number().int().positive().default(256 * 1024 * 1024),
   maxPayloadBytes: z.number().int().positive().default(CLOUD_DEFAULTS.maxPayloadBytes),
+  /**
+   * Settlement period, milliseconds (default one hour): each reading is assigned to the period
+   * it arrives in. Every ingester of a deployment must use the same one, those that do not
+   * settle too, or the readings they store land in batches the settler never closes.
+   */
+  settlementPeriodMs: z.number().int().positive().optional(),
   /** Leave out to ingest without settling (several ingesters, one settler). */
   settlement: z
     .strictObject({
-      periodMs: z.number().int().positive().default(CLOUD_DEFAULTS.settlementPeriodMs),
+      /** The same as the top-level `settlementPeriodMs` (either may be given; if both, they must agree). */
+      periodMs: z.number().int().positive().optional(),
       pollutants: z.array(z.enum(POLLUTANT_CODES)).min(1),
       rpcUrl: z.string().url(),
       /** Name of the environment variable holding the oracle's private key. */
@@ -89,6 +107,21 @@ export const cloudConfigSchema = z.strictObject({
       port: z.number().int().min(0).max(65535).default(CLOUD_DEFAULTS.httpPort),
     })
     .default({ host: CLOUD_DEFAULTS.httpHost, port: CLOUD_DEFAULTS.httpPort }),
+  /** Who may read what over HTTP (http/roles.ts), and the limits the dashboards draw; without tokens every caller is the public. */
+  api: z
+    .strictObject({
+      /** Bearer tokens, by their SHA-256 only (`printf %s "$TOKEN" | sha256sum`). */
+      tokens: z.array(apiTokenSchema).default([]),
+      /** Permitted concentration limits (registry/permit-limits.ts): drawn on the charts; breaking one puts an outfall in alarm. */
+      limits: z.array(permitLimitSchema).default([]),
+      /** Serve the dashboards under /dashboard/ (needs `settlement`: the chain the pages read). */
+      dashboards: z.boolean().default(false),
+      /** The chain's JSON-RPC URL as browsers reach it (default: settlement.rpcUrl); the node must allow CORS. */
+      browserRpcUrl: z.string().url().optional(),
+      /** Address of the Blacklist contract, for the dashboards' blacklist panels. */
+      blacklistAddress: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 20-byte hex address').optional(),
+    })
+    .default({ tokens: [], limits: [], dashboards: false }),
 });
 
 export type CloudConfig = z.output<typeof cloudConfigSchema>;
@@ -99,7 +132,16 @@ export function parseCloudConfig(input: unknown, source = 'cloud config'): Cloud
     const lines = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
     throw new QingliuError('CONFIG_INVALID', `invalid ${source}: ${lines[0]}`, { details: lines.join('\n') });
   }
+  const { settlementPeriodMs, settlement } = result.data;
+  if (settlementPeriodMs !== undefined && settlement?.periodMs !== undefined && settlementPeriodMs !== settlement.periodMs) {
+    throw new QingliuError('CONFIG_INVALID', `invalid ${source}: settlementPeriodMs: ${settlementPeriodMs} differs from settlement.periodMs ${settlement.periodMs}`);
+  }
   return result.data;
+}
+
+/** The settlement period every ingester assigns batches by, milliseconds. */
+export function settlementPeriodOf(config: Pick<CloudConfig, 'settlementPeriodMs' | 'settlement'>): number {
+  return config.settlementPeriodMs ?? config.settlement?.periodMs ?? CLOUD_DEFAULTS.settlementPeriodMs;
 }
 
 export async function loadCloudConfig(path: string): Promise<CloudConfig> {

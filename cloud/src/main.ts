@@ -19,10 +19,12 @@ import { createEvmLedger } from './chain/evm-ledger.js';
 import { createProofService } from './proofs/proof-service.js';
 import { startCloud } from './cloud.js';
 import type { Ledger } from './ports/ledger.js';
-import { loadCloudConfig } from './config.js';
+import { loadCloudConfig, settlementPeriodOf } from './config.js';
 import { createFileDeadLetterStore } from './dead-letter/file-dead-letter-store.js';
 import { IngestJournal } from './ingest/ingest-journal.js';
 import { startApiServer } from './http/api-server.js';
+import { createLedgerEventFeed } from './chain/ledger-events.js';
+import { createAgentStatusWatcher } from './ingest/agent-status-watcher.js';
 import { DeviceRegistry } from './registry/device-registry.js';
 import { createInfluxStore } from './store/influx-store.js';
 
@@ -86,11 +88,47 @@ async function main(): Promise<void> {
       ...(config.mqtt.sharedGroup === undefined ? {} : { sharedGroup: config.mqtt.sharedGroup }),
       ...(config.mqtt.caFile === undefined ? {} : { ca: await readFile(config.mqtt.caFile) }),
     },
-    settlementPeriodMs: config.settlement?.periodMs ?? 3_600_000,
+    settlementPeriodMs: settlementPeriodOf(config),
     pollutants: (config.settlement?.pollutants ?? []) as PollutantCode[],
     logger,
   });
+  // For the API's outfall states and event stream: the agents' status reports, the ledger's events.
+  const agentStatus = await createAgentStatusWatcher({
+    mqtt: {
+      url: mqttUrl,
+      clientId: `${config.mqtt.clientId}-status`,
+      ...(config.mqtt.username === undefined ? {} : { username: config.mqtt.username }),
+      ...(password === undefined ? {} : { password }),
+      ...(config.mqtt.caFile === undefined ? {} : { ca: await readFile(config.mqtt.caFile) }),
+    },
+    logger: logger.child({ stage: 'agent-status' }),
+  });
+  closers.push(() => agentStatus.close());
+  const ledgerEvents = config.settlement
+    ? createLedgerEventFeed({
+        rpcUrl: config.settlement.rpcUrl,
+        address: config.settlement.ledgerAddress,
+        fromBlock: config.settlement.ledgerFromBlock ?? 0,
+        enterprises: () => registry.enterprises(),
+        logger: logger.child({ stage: 'ledger-events' }),
+      })
+    : undefined;
+  if (ledgerEvents) closers.push(() => ledgerEvents.close());
   const http = await startApiServer({
+    tokens: config.api.tokens,
+    limits: config.api.limits,
+    agentStatus,
+    ...(ledgerEvents ? { ledgerEvents } : {}),
+    ...(config.api.dashboards && config.settlement
+      ? {
+          dashboards: {
+            rpcUrl: config.api.browserRpcUrl ?? config.settlement.rpcUrl,
+            contract: config.settlement.ledgerAddress,
+            fromBlock: config.settlement.ledgerFromBlock ?? 0,
+            ...(config.api.blacklistAddress ? { blacklist: config.api.blacklistAddress } : {}),
+          },
+        }
+      : {}),
     host: config.http.host,
     port: config.http.port,
     store,

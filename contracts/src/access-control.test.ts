@@ -14,16 +14,20 @@ let chain: TestChain;
 let ledger: Contract;
 let registry: Contract;
 let blacklist: Contract;
+let alerts: Contract;
+/** An alert recorded by the oracle and still pending: the bureau's verdict calls need one. */
+const ALERT = evidence();
 
 useTestChain(async (started) => {
   chain = started;
-  ({ ledger, registry, blacklist } = await deployAll(chain));
+  ({ ledger, registry, blacklist, alerts } = await deployAll(chain));
   // State the holders' calls need: a registered enterprise with an outfall and a device, a listed one.
   const b = chain.signers.bureau;
   await send(chain, registry, b, 'registerEnterprise', ACME, REGION, chain.addresses.enterprise);
   await send(chain, registry, b, 'addOutfall', ACME, OUT1);
   await send(chain, registry, b, 'enrollDevice', DEV1, ACME, OUT1, evidence());
   await send(chain, blacklist, b, 'add', BETA, 1, evidence());
+  await send(chain, alerts, chain.signers.oracle, 'record', ALERT, evidence(), ACME, OUT1, idKey('dilution'), 1n, 2n);
 });
 
 shouldRefuseEveryAccountWithoutTheRole('EmissionLedger', () => ({ chain, contract: ledger }), [
@@ -49,4 +53,10 @@ shouldRefuseEveryAccountWithoutTheRole('EnterpriseRegistry', () => ({ chain, con
 shouldRefuseEveryAccountWithoutTheRole('Blacklist', () => ({ chain, contract: blacklist }), [
   { fn: 'add', role: 'BUREAU_ROLE', args: () => [ACME, 2, evidence()] },
   { fn: 'remove', role: 'BUREAU_ROLE', args: () => [BETA, 100, evidence()] },
+]);
+
+shouldRefuseEveryAccountWithoutTheRole('AlertRegistry', () => ({ chain, contract: alerts }), [
+  { fn: 'record', role: 'ORACLE_ROLE', args: () => [evidence(), evidence(), ACME, OUT1, idKey('spike'), 1n, 2n] },
+  { fn: 'confirm', role: 'BUREAU_ROLE', args: () => [ALERT, evidence()] },
+  { fn: 'dismiss', role: 'BUREAU_ROLE', args: () => [ALERT, evidence()] },
 ]);

@@ -42,7 +42,7 @@ async function record(
 async function main(): Promise<void> {
   const chain = await startTestChain();
   try {
-    const { ledger, registry, blacklist } = await deployAll(chain, (name, receipt) => {
+    const { ledger, registry, blacklist, alerts } = await deployAll(chain, (name, receipt) => {
       rows.push({ contract: name, fn: 'constructor', situation: 'deploy', gas: receipt.gasUsed });
     });
     const L = 'EmissionLedger';
@@ -103,6 +103,18 @@ async function main(): Promise<void> {
     await record(chain, blacklist, B, 'bureau', 'add', 'list', e(0), 2, b32());
     await record(chain, blacklist, B, 'bureau', 'remove', 'delist', e(0), 100, b32());
     await record(chain, blacklist, B, 'bureau', 'add', 'list again', e(0), 1, b32());
+
+    const A = 'AlertRegistry';
+    const alert = (i: number, enterprise: string): unknown[] =>
+      [idKey(`alert-${i}`), b32(), enterprise, idKey('out-1'), idKey('dilution'), 1_760_000_000_000n, 1_760_000_900_000n];
+    const first = alert(1, e(0));
+    await record(chain, alerts, A, 'oracle', 'record', 'new alert', ...first);
+    await record(chain, alerts, A, 'oracle', 'record', 'the same alert again (no-op: a resent transaction)', ...first);
+    await record(chain, alerts, A, 'bureau', 'confirm', 'first confirmed alert of the enterprise', first[0], b32());
+    await send(chain, alerts, chain.signers.oracle, 'record', ...alert(2, e(0)));
+    await record(chain, alerts, A, 'bureau', 'confirm', "the enterprise's next confirmed alert", idKey('alert-2'), b32());
+    await send(chain, alerts, chain.signers.oracle, 'record', ...alert(3, e(0)));
+    await record(chain, alerts, A, 'bureau', 'dismiss', 'dismiss', idKey('alert-3'), b32());
   } finally {
     await chain.close();
   }

@@ -53,6 +53,18 @@ export const BLACKLIST_ABI: readonly JsonFragment[] = blacklist.abi;
 /** Creation bytecode of Blacklist; constructor(address bureau). */
 export const BLACKLIST_BYTECODE: string = blacklist.bytecode;
 
+const alertRegistry = loadArtifact('AlertRegistry');
+
+/** ABI of AlertRegistry (alerts' evidence hashes recorded by the oracle, the bureau's verdicts). */
+export const ALERT_REGISTRY_ABI: readonly JsonFragment[] = alertRegistry.abi;
+
+/** Creation bytecode of AlertRegistry; constructor(address bureau, address oracle). */
+export const ALERT_REGISTRY_BYTECODE: string = alertRegistry.bytecode;
+
+/** AlertRegistry's Verdict enum (IAlertRegistry.sol), by value: `none` for an alert never recorded. */
+export const ALERT_VERDICTS = ['none', 'pending', 'confirmed', 'dismissed'] as const;
+export type AlertRegistryVerdict = (typeof ALERT_VERDICTS)[number];
+
 /** Reason codes of the blacklist (IBlacklist.sol); other non-zero codes are allowed. */
 export const BLACKLIST_REASONS = {
   overDischarge: 1,

@@ -1,96 +1,219 @@
 /* global document, window */
-// The bureau overview: every enterprise with its credits, every device with its reading counts, every settlement.
-import { COD, connectChain, el, enterpriseKey, getJson, kg, mass, pollutantName, setRows, shortHash, showError, time } from './common.js';
+// The bureau's view: every outfall's state (online, offline, alarm) and charts against the permitted limits,
+// every enterprise's credits and blacklist standing, top-up warnings as they arrive, the blacklist, and
+// every settlement. Needs the bureau's token (the API refuses anyone else the off-chain data).
+import {
+  COD,
+  FLOW,
+  TOP_UP_WORDS,
+  connectChain,
+  duration,
+  el,
+  enterpriseNames,
+  followEvents,
+  getJson,
+  halt,
+  mass,
+  pollutantName,
+  setRows,
+  shortHash,
+  showError,
+  showWho,
+  time,
+  whoAmI,
+} from './common.js';
+import { alignWindows, limitMap, renderChart } from './charts.js';
+
+const NH3N = 'w21003';
+const PH = 'w01001';
+const TP = 'w21011';
+const TN = 'w21001';
+/** The charts of each outfall: pollutant pairs (left axis, right axis). */
+const CHARTS = [[FLOW, COD], [NH3N, PH], [TP, TN]];
+
+const params = new URLSearchParams(window.location.search);
+const minutes = Number(params.get('minutes') ?? 10);
 
 const config = await getJson('config.json');
+const me = await whoAmI();
+showWho(me);
+if (me.role !== 'bureau') {
+  showError(me.role === 'public'
+    ? "This view needs the bureau's token: open the bureau URL (it ends in #token=...). The public view shows what is on chain."
+    : `This is the bureau's view; ${me.enterprise}'s token reads its own enterprise view only.`);
+  document.body.dataset.ready = 'denied';
+  await halt();
+}
 const chain = await connectChain(config);
+const { enterprises: registered } = await getJson('/api/v1/enterprises');
+const enterprises = registered.map((e) => e.enterprise);
+const names = enterpriseNames(enterprises);
+const limitsByOutfall = new Map();
+const limitsOf = async (outfall) => {
+  if (!limitsByOutfall.has(outfall)) limitsByOutfall.set(outfall, limitMap((await getJson(`/api/v1/limits?outfall=${outfall}`)).limits));
+  return limitsByOutfall.get(outfall);
+};
 
-/** Readings per device in [now - ms, now], summed over its pollutants; and the start of its newest window of `every`. */
-async function deviceCounts(ms, every) {
-  const now = Date.now();
-  const query = new URLSearchParams({ from: String(now - ms), to: String(now + 1000), every, limit: '100000' });
-  const { windows } = await getJson(`/api/v1/readings?${query}`);
-  const devices = new Map();
-  for (const w of windows) {
-    const d = devices.get(w.device) ?? { enterprise: w.enterprise, outfall: w.outfall, device: w.device, count: 0, last: 0 };
-    d.count += w.count;
-    d.last = Math.max(d.last, w.ts);
-    devices.set(w.device, d);
-  }
-  return devices;
+const fixed = (v, limit) => {
+  if (v === undefined) return el('td', {}, '–');
+  const over = limit && ((limit.max !== undefined && v > limit.max) || (limit.min !== undefined && v < limit.min));
+  const bound = limit ? (limit.min !== undefined && limit.max !== undefined ? `${limit.min}–${limit.max}` : `≤ ${limit.max}`) : '';
+  return el('td', { class: over ? 'bad' : '' }, v.toFixed(2), el('small', {}, bound ? ` (${bound})` : ''));
+};
+
+async function renderOutfalls() {
+  const { outfalls, windowMs } = await getJson('/api/v1/outfalls');
+  document.getElementById('status-window').textContent =
+    `(status from the edge agents' reports and the last ${duration(windowMs / 1000)} of readings; alarm: a mean over a permitted limit)`;
+  setRows(
+    document.getElementById('outfalls'),
+    await Promise.all(outfalls.map(async (o) => {
+      const limits = await limitsOf(o.outfall);
+      const last = Math.max(...o.devices.map((d) => d.lastReadingAt ?? 0));
+      return el(
+        'tr',
+        { 'data-testid': 'outfall-row', 'data-state': o.state, 'data-outfall': o.outfall },
+        el('td', {}, el('a', { href: `enterprise.html?enterprise=${encodeURIComponent(o.enterprise)}` }, o.enterprise)),
+        el('td', {}, o.outfall),
+        el('td', {}, el('span', { class: `state ${o.state}` }, o.state)),
+        el('td', { class: 'why' }, o.reasons.join('; ') || '–'),
+        fixed(o.means[COD], limits.get(COD)),
+        fixed(o.means[NH3N], limits.get(NH3N)),
+        fixed(o.means[PH], limits.get(PH)),
+        el('td', {}, o.devices.map((d) => `${d.device} ${d.state}`).join(', ')),
+        el('td', {}, last > 0 ? time(last) : '–'),
+      );
+    })),
+  );
+  return outfalls;
 }
 
-async function render() {
-  const [status, hour, minute] = await Promise.all([getJson('/status'), deviceCounts(3_600_000, '1h'), deviceCounts(60_000, '1s')]);
-  const enterprises = [...new Set([...Object.keys(status.balances), ...[...hour.values()].map((d) => d.enterprise)])].sort();
-  const pollutants = [...new Set(Object.values(status.balances).flatMap((b) => Object.keys(b)))].sort();
-  const devices = [...hour.values()].sort((a, b) => a.enterprise.localeCompare(b.enterprise) || a.device.localeCompare(b.device));
-
+async function renderEnterprises(blacklist) {
+  const pollutants = [...new Set((await chain.allocations()).map((a) => a.pollutant))].sort();
+  const listed = new Map();
+  for (const entry of blacklist) listed.set(names.get(entry.enterpriseKey) ?? entry.enterpriseKey, entry);
   document.getElementById('enterprise-head').replaceChildren(
     el('th', {}, 'enterprise'),
     ...pollutants.map((p) => el('th', {}, `${pollutantName(p)} left`)),
-    el('th', {}, 'outfalls'),
-    el('th', {}, 'devices'),
+    el('th', {}, 'blacklist'),
   );
   setRows(
     document.getElementById('enterprises'),
-    enterprises.map((enterprise) => {
-      const own = devices.filter((d) => d.enterprise === enterprise);
-      const balances = status.balances[enterprise] ?? {};
+    await Promise.all(enterprises.map(async (enterprise) => {
+      const balances = await Promise.all(pollutants.map((p) => chain.balanceOf(enterprise, p)));
+      const entry = listed.get(enterprise);
       return el(
         'tr',
         { 'data-testid': 'enterprise-row' },
         el('td', {}, el('a', { href: `enterprise.html?enterprise=${encodeURIComponent(enterprise)}` }, enterprise)),
-        ...pollutants.map((p) =>
-          el('td', { class: balances[p] !== undefined && BigInt(balances[p]) < 0n ? 'debt' : '' }, balances[p] === undefined ? '–' : `${kg(balances[p])} kg`),
-        ),
-        el('td', {}, String(new Set(own.map((d) => d.outfall)).size)),
-        el('td', {}, String(own.length)),
+        ...balances.map((b) => el('td', { class: b < 0n ? 'debt' : '' }, mass(b))),
+        el('td', { class: entry?.listed ? 'bad' : '' }, entry?.listed ? `listed: ${entry.reason}` : 'not listed'),
       );
-    }),
+    })),
   );
+}
 
+const charts = new Map();
+async function renderCharts(outfalls) {
+  const now = Date.now();
+  // A chart here is about 400 px wide: 400 points at most per series.
+  const query = new URLSearchParams({ from: String(now - minutes * 60_000), to: String(now + 1000), every: 'auto', fields: 'mean', points: '400' });
+  const { windows, everyMs } = await getJson(`/api/v1/readings?${query}`);
+  document.getElementById('range').textContent = `(last ${minutes} min, mean per ${duration(everyMs / 1000)}; dashed red: permitted limit)`;
+  const container = document.getElementById('charts');
+  for (const o of outfalls) {
+    const own = windows.filter((w) => w.outfall === o.outfall);
+    let row = container.querySelector(`[data-outfall="${o.outfall}"]`);
+    if (!row) {
+      row = el('div', { class: 'chart-row', 'data-outfall': o.outfall }, ...CHARTS.map(() => el('div', { class: 'chart' })));
+      container.append(row);
+    }
+    if (own.length === 0) continue;
+    const limits = await limitsOf(o.outfall);
+    const measured = new Set(own.map((w) => w.pollutant));
+    CHARTS.forEach((pair, i) => {
+      const key = `${o.outfall}/${i}`;
+      // An outfall charts what its analyzers measure; a pair it measures neither of says so instead of drawing empty axes.
+      const shown = charts.get(key)?.pollutants ?? pair.filter((p) => measured.has(p));
+      if (shown.length === 0) {
+        row.children[i].replaceChildren(el('p', { class: 'hint no-chart' }, `${o.outfall}: no ${pair.map(pollutantName).join(' or ')} analyzer`));
+        return;
+      }
+      const title = `${o.enterprise} / ${o.outfall} — ${shown.map(pollutantName).join(' and ')}`;
+      const chart = renderChart(charts.get(key)?.chart, row.children[i], title, shown, alignWindows(own, shown), limits);
+      charts.set(key, { chart, pollutants: shown });
+    });
+  }
+}
+
+function renderBlacklist(history) {
   setRows(
-    document.getElementById('devices'),
-    devices.map((d) => {
-      const recent = minute.get(d.device)?.count ?? 0;
-      return el(
-        'tr',
-        { 'data-testid': 'device-row' },
-        el('td', {}, d.enterprise),
-        el('td', {}, d.outfall),
-        el('td', {}, d.device),
-        el('td', { class: recent > 0 ? 'ok' : 'bad' }, recent > 0 ? 'online' : 'offline'),
-        el('td', {}, String(recent)),
-        el('td', {}, String(d.count)),
-        el('td', {}, minute.has(d.device) ? time(minute.get(d.device).last) : '–'),
-      );
-    }),
+    document.getElementById('blacklist'),
+    history.length === 0
+      ? [el('tr', {}, el('td', { colspan: '6' }, config.blacklist ? 'no enterprise has been listed' : 'no Blacklist contract configured'))]
+      : [...history].reverse().map((h) =>
+          el(
+            'tr',
+            { 'data-testid': 'blacklist-row' },
+            el('td', {}, time(h.time)),
+            el('td', {}, names.get(h.enterpriseKey) ?? shortHash(h.enterpriseKey)),
+            el('td', { class: h.listed ? 'bad' : 'ok' }, h.listed ? 'listed' : 'delisted'),
+            el('td', {}, h.reason),
+            el('td', { class: 'mono', title: h.evidenceHash }, shortHash(h.evidenceHash)),
+            el('td', { class: 'mono', title: h.txHash }, shortHash(h.txHash)),
+          ),
+        ),
   );
+}
 
-  const [batches, deductions] = await Promise.all([chain.settlements(50), chain.deductions()]);
-  const names = new Map(enterprises.map((e) => [enterpriseKey(e), e]));
+async function renderSettlements() {
+  const [batches, deductions] = await Promise.all([chain.settlements(20), chain.deductions()]);
   document.getElementById('settlement-head').replaceChildren(
-    ...['batch', 'time', 'readings', ...enterprises.map((e) => `${e} ${pollutantName(COD)}`), 'Merkle root', 'transaction'].map((h) => el('th', {}, h)),
+    ...['batch', 'time', 'readings', ...enterprises.map((e) => `${e} charged`), 'Merkle root', 'transaction'].map((h) => el('th', {}, h)),
   );
   setRows(
     document.getElementById('settlements'),
     batches.map((b) => {
-      const charged = new Map(
-        deductions.filter((d) => d.batchId === b.batchId && d.pollutant === COD).map((d) => [names.get(d.enterpriseKey), d.milligrams]),
-      );
+      const own = deductions.filter((d) => d.batchId === b.batchId);
       return el(
         'tr',
         { 'data-testid': 'settlement-row' },
         el('td', {}, String(b.batchId)),
         el('td', {}, time(b.time)),
         el('td', {}, String(b.readingCount)),
-        ...enterprises.map((e) => el('td', {}, charged.has(e) ? mass(charged.get(e)) : '–')),
+        ...enterprises.map((e) =>
+          el('td', {}, own.filter((d) => names.get(d.enterpriseKey) === e).map((d) => `${pollutantName(d.pollutant)} ${mass(d.milligrams)}`).join(', ') || '–'),
+        ),
         el('td', { class: 'mono', title: b.root }, shortHash(b.root)),
         el('td', { class: 'mono', title: b.txHash }, shortHash(b.txHash)),
       );
     }),
   );
+}
+
+function showWarning(w) {
+  const tbody = document.getElementById('warnings');
+  tbody.querySelector('.empty')?.remove();
+  tbody.prepend(
+    el(
+      'tr',
+      { 'data-testid': 'warning-row', class: `warning ${w.reason}`, 'data-reason': w.reason },
+      el('td', {}, time(w.time)),
+      el('td', {}, w.enterprise),
+      el('td', {}, pollutantName(w.pollutant)),
+      el('td', {}, TOP_UP_WORDS[w.reason] ?? w.reason),
+      el('td', {}, mass(w.balance)),
+      el('td', {}, w.batchId),
+      el('td', { class: 'mono', title: w.txHash }, shortHash(w.txHash)),
+    ),
+  );
+  while (tbody.children.length > 12) tbody.lastChild.remove();
+}
+
+async function render() {
+  const [outfalls, blacklist] = await Promise.all([renderOutfalls(), chain.blacklistHistory()]);
+  renderBlacklist(blacklist);
+  await Promise.all([renderEnterprises(blacklist), renderCharts(outfalls), renderSettlements()]);
 }
 
 async function refresh() {
@@ -103,5 +226,12 @@ async function refresh() {
 }
 
 await refresh();
+followEvents(
+  '/api/v1/events?types=TopUpWarning&backlog=12',
+  (_type, event) => showWarning(event),
+  (state) => {
+    document.getElementById('stream-state').textContent = state === 'live' ? '(live from the chain, every enterprise)' : `(${state})`;
+  },
+);
 document.body.dataset.ready = 'true';
 window.setInterval(() => void refresh(), config.refreshMs);

@@ -1,8 +1,12 @@
 /* global uPlot */
-// Time-series charts (uPlot, loaded as a global by the page) of downsampled windows (/api/v1/readings?every=).
-import { POLLUTANTS, pollutantName } from './common.js';
+// Time-series charts (uPlot, loaded as a global by the page) of downsampled windows (/api/v1/readings?every=auto),
+// with the permitted limits (/api/v1/limits) drawn as dashed lines on their pollutant's axis.
+import { POLLUTANTS, pollutantName, time } from './common.js';
 
 const COLOURS = ['#1f6fb2', '#c2410c', '#15803d', '#7c3aed'];
+const LIMIT_COLOUR = '#b91c1c';
+/** Time-axis tick spacings, seconds: whole seconds at least, so no two ticks read the same clock time. */
+const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800];
 
 /**
  * Aligns windows ({ ts, pollutant, mean }) of one outfall into uPlot's columns:
@@ -19,33 +23,72 @@ export function alignWindows(windows, pollutants) {
   return [times.map((t) => t / 1000), ...columns];
 }
 
-/** One chart of `pollutants` (the first on the left axis, the second on the right), or updates it. */
-export function renderChart(existing, container, title, pollutants, data) {
+/** The limit lines of `pollutants` present in `limits` (a Map pollutant -> {max, min, source}): [{ pollutant, bound, value, source }]. */
+function limitLines(pollutants, limits) {
+  return pollutants.flatMap((p) => {
+    const limit = limits?.get(p);
+    if (!limit) return [];
+    return [
+      ...(limit.max === undefined ? [] : [{ pollutant: p, bound: 'max', value: limit.max, source: limit.source }]),
+      ...(limit.min === undefined ? [] : [{ pollutant: p, bound: 'min', value: limit.min, source: limit.source }]),
+    ];
+  });
+}
+
+/**
+ * One chart of `pollutants` (the first on the left axis, the second on the right), with each
+ * one's permitted limit as a dashed red line, or updates it. The limit's axis always reaches
+ * the limit, so a reading far under it still shows how far.
+ */
+export function renderChart(existing, container, title, pollutants, data, limits) {
+  const lines = limitLines(pollutants, limits);
+  const full = [...data, ...lines.map((l) => data[0].map(() => l.value))];
   if (existing) {
-    existing.setData(data);
+    existing.setData(full);
     return existing;
   }
   const unit = (code) => POLLUTANTS[code]?.unit ?? '';
+  // One scale per pollutant (not per unit): TP at 0.3 mg/L must not share an axis with TN at 10 mg/L.
+  const reach = (code) => (_u, min, max) => {
+    const bounds = lines.filter((l) => l.pollutant === code).map((l) => l.value);
+    const lo = Math.min(min ?? Infinity, ...bounds);
+    const hi = Math.max(max ?? -Infinity, ...bounds);
+    if (!Number.isFinite(lo) || !Number.isFinite(hi)) return [0, 1];
+    const pad = (hi - lo) * 0.08 || Math.abs(hi) * 0.1 || 1;
+    return [Math.max(0, lo - pad), hi + pad];
+  };
   const options = {
     title,
     width: Math.max(320, container.clientWidth - 8),
     height: 220,
-    scales: { x: { time: true }, ...Object.fromEntries(pollutants.map((p) => [unit(p), {}])) },
+    scales: { x: { time: true }, ...Object.fromEntries(pollutants.map((p) => [p, { range: reach(p) }])) },
+    // The legend names the series; values show on hover only in a live legend, which reads as dashes in a still page.
+    legend: { live: false },
     series: [
       {},
       ...pollutants.map((p, i) => ({
         label: `${pollutantName(p)} (${unit(p)})`,
-        scale: unit(p),
+        scale: p,
         stroke: COLOURS[i % COLOURS.length],
         width: 2,
         spanGaps: false,
         value: (_u, v) => (v == null ? '–' : v.toFixed(2)),
       })),
+      ...lines.map((l) => ({
+        label: `${pollutantName(l.pollutant)} ${l.bound === 'max' ? 'limit' : 'minimum'} ${l.value}${l.source ? ` (${l.source})` : ''}`,
+        scale: l.pollutant,
+        stroke: LIMIT_COLOUR,
+        width: 1.5,
+        dash: [8, 5],
+        points: { show: false },
+        value: () => String(l.value),
+      })),
     ],
     axes: [
-      { space: 90 },
+      // Clock time, 24 h, as everywhere else in the pages.
+      { space: 90, incrs: TIME_STEPS, values: (_u, splits) => splits.map((s) => time(s * 1000)) },
       ...pollutants.slice(0, 2).map((p, i) => ({
-        scale: unit(p),
+        scale: p,
         side: i === 0 ? 3 : 1,
         label: `${pollutantName(p)} ${unit(p)}`,
         stroke: COLOURS[i],
@@ -53,5 +96,8 @@ export function renderChart(existing, container, title, pollutants, data) {
       })),
     ],
   };
-  return new uPlot(options, data, container);
+  return new uPlot(options, full, container);
 }
+
+/** Limits of one outfall from GET /api/v1/limits?outfall= as a Map pollutant -> limit. */
+export const limitMap = (limits) => new Map(limits.map((l) => [l.pollutant, l]));

@@ -34,6 +34,8 @@ describe('dashboardRoutes', () => {
       ['/dashboard/', 'text/html'],
       ['/dashboard/enterprise.html', 'text/html'],
       ['/dashboard/bureau.js', 'text/javascript'],
+      ['/dashboard/public.html', 'text/html'],
+      ['/dashboard/public.js', 'text/javascript'],
       ['/dashboard/vendor/uPlot.iife.min.js', 'text/javascript'],
       ['/dashboard/vendor/uPlot.min.css', 'text/css'],
       ['/dashboard/vendor/ethers.min.js', 'text/javascript'],
@@ -50,6 +52,7 @@ describe('dashboardRoutes', () => {
     expect(JSON.parse(response.body)).toEqual({
       rpcUrl: 'http://127.0.0.1:8545',
       contract: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
+      blacklist: null,
       fromBlock: 0,
       refreshMs: 5000,
     });

@@ -11,6 +11,8 @@ export interface DashboardRoutesOptions {
   rpcUrl: string;
   /** Address of the EmissionLedger contract. */
   contract: string;
+  /** Address of the Blacklist contract (the blacklist panels); without it the pages say there is none. */
+  blacklist?: string;
   /** First block to read EmissionLedger's events from (its deployment block). Default 0. */
   fromBlock?: number;
   /** How often the pages refresh balances, charts and settlements, in milliseconds. Default 5000. */
@@ -71,6 +73,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
   const config = {
     rpcUrl: options.rpcUrl,
     contract: options.contract,
+    blacklist: options.blacklist ?? null,
     fromBlock: options.fromBlock ?? 0,
     refreshMs: options.refreshMs ?? 5000,
   };

@@ -35,19 +35,40 @@ const pipeline = await startPipeline({
   pollIntervalMs: pollMs,
   allocationMilligrams: { w01018: 1_000_000n, w21003: 100_000n }, // 1 kg COD, 0.1 kg NH3-N
   logger,
+  // Two scripted incidents for the anomaly detection to find (firmware-sim scenario events).
+  events: [
+    { outfall: 'ent-b-dw001', kind: 'ph-excursion', start: Date.now() + 45_000, end: Date.now() + 75_000, value: 3.2 },
+    { outfall: 'ent-a-dw002', kind: 'flatline', start: Date.now() + 90_000, end: Date.now() + 150_000 },
+  ],
+  onAlert: (alert) => {
+    const at = new Date(alert.start).toISOString().slice(11, 19);
+    const line = alert.closed
+      ? `  alert over: ${alert.outfall} ${alert.kind} ${at}-${new Date(alert.end).toISOString().slice(11, 19)}; its evidence hash ${alert.evidenceHash.slice(0, 18)}… goes on chain (AlertRegistry)`
+      : `  ALERT ${alert.enterprise}/${alert.outfall} ${alert.kind} from ${at} (score ${alert.score.toFixed(1)}): ${alert.evidence.note}`;
+    process.stdout.write(`${process.stdout.isTTY ? '\r\x1b[2K' : ''}${line}\n`);
+  },
 });
 
-const { influxd, anvil, broker, status, plant, ledgerAddress, database } = pipeline;
+const { influxd, anvil, broker, status, plant, ledgerAddress, database, tokens } = pipeline;
 console.log('');
 console.log('Running. Look at:');
 console.log(`  HTTP API         ${status.url}/status  (also /api/v1/readings, /api/v1/loads, /metrics, /api/v1/openapi.json)`);
-console.log(`                   e.g. ${status.url}/api/v1/loads?from=${new Date(Date.now() - 3_600_000).toISOString()}&to=${new Date(Date.now() + 3_600_000).toISOString()}&every=1m`);
-console.log(`  Dashboards       ${status.url}/dashboard/  (bureau overview, enterprise view with on-chain Verify)`);
+console.log(`                   /api/v1 needs a bearer token (none: the public, on-chain facts only), e.g.`);
+console.log(
+  `                   curl -H 'Authorization: Bearer ${tokens.bureau}' '${status.url}/api/v1/loads?from=${new Date(Date.now() - 3_600_000).toISOString()}&to=${new Date(Date.now() + 3_600_000).toISOString()}&every=1m'`,
+);
+console.log(`  Dashboards       (tokens are random per run; each URL carries its own after #)`);
+console.log(`    bureau         ${status.url}/dashboard/bureau.html#token=${tokens.bureau}`);
+for (const [enterprise, token] of Object.entries(tokens.enterprises)) {
+  console.log(`    ${enterprise.padEnd(15)}${status.url}/dashboard/enterprise.html#token=${token}`);
+}
+console.log(`    public         ${status.url}/dashboard/public.html  (no token: on-chain facts only)`);
 console.log(`  MQTT broker      ${broker.url}  (aedes, in-process; per-agent passwords, topic ACLs)`);
 console.log(`  InfluxDB         ${influxd.url}  database "${database}", measurement "reading"`);
 console.log(`                   influx -host 127.0.0.1 -port ${influxd.port} -database ${database} -execute 'SELECT * FROM reading ORDER BY time DESC LIMIT 8'`);
 console.log(`  EVM node         ${anvil.rpcUrl}  (anvil, chain id ${anvil.chainId})`);
 console.log(`  EmissionLedger   ${ledgerAddress}`);
+console.log(`  AlertRegistry    ${pipeline.alertRegistryAddress}  (evidence hashes of detected alerts)`);
 for (const device of plant.devices) {
   console.log(`  Modbus device    ${device.host}:${device.port} unit ${device.unitId}  ${device.enterprise}/${device.outfall} (${device.device})`);
 }
@@ -58,6 +79,10 @@ console.log(
     `(${CHARGED_POLLUTANTS.map((p) => POLLUTANTS[p].name).join(', ')}) and anchors the Merkle root of the period's readings.`,
 );
 console.log('Allocation per enterprise (small, so it moves): COD 1 kg, NH3-N 0.1 kg; below zero is debt. Ctrl-C stops everything.');
+console.log(
+  'Anomaly detection runs on 5 s means of the stored readings; two incidents are scripted at the plant: a pH excursion ' +
+    'at ent-b-dw001 after 45 s and frozen analyzers at ent-a-dw002 after 90 s. Alerts: GET /api/v1/alerts, MQTT qingliu/v1/bureau/alerts.',
+);
 console.log('');
 
 const tty = process.stdout.isTTY;
@@ -74,7 +99,7 @@ pipeline.settler.onSettled((settled) => {
     const proofUrl = `${status.url}/api/v1/proofs/${r.device}/${r.seq}?ts=${r.ts}`;
     process.stdout.write(
       `${tty ? '\r\x1b[2K' : ''}  check a stored reading against the chain (another terminal):\n` +
-        `    curl -s '${proofUrl}' > proof.json && node cloud/dist/cli/verify-proof.js --rpc ${anvil.rpcUrl} proof.json\n`,
+        `    curl -s -H 'Authorization: Bearer ${tokens.bureau}' '${proofUrl}' > proof.json && node cloud/dist/cli/verify-proof.js --rpc ${anvil.rpcUrl} proof.json\n`,
     );
   });
 });

@@ -8,20 +8,30 @@ import {
   DeviceRegistry,
   createEmbeddedBroker,
   createEvmLedger,
+  createAgentStatusWatcher,
   createBureauClient,
   createDurableLedger,
+  createLedgerEventFeed,
+  deployBlacklist,
+  GB18918_CLASS_1A,
+  hashApiToken,
   createProofService,
   createInfluxStore,
   deployEmissionLedger,
   hashPassword,
   startCloud,
   startApiServer,
+  createInfluxAlertStore,
+  createMqttAlertPublisher,
+  createEvmAlertLedger,
+  deployAlertRegistry,
+  startDetectionService,
 } from '@qingliu/cloud';
-import type { BrokerAccount, Cloud, EmbeddedBroker, Ledger, ReadingStore, Settler, ApiServer } from '@qingliu/cloud';
+import type { BrokerAccount, Cloud, DetectionService, PipelineAlert, EmbeddedBroker, Ledger, ReadingStore, Settler, ApiServer } from '@qingliu/cloud';
 import { loadDeviceKeys, parseEdgeConfig, startEdgeAgent } from '@qingliu/edge';
 import type { EdgeAgent, EdgeConfig } from '@qingliu/edge';
 import { defaultPlant, startPlant } from '@qingliu/firmware-sim';
-import type { Plant } from '@qingliu/firmware-sim';
+import type { Plant, ScenarioEvent } from '@qingliu/firmware-sim';
 import type { PollutantCode, Reading } from '@qingliu/protocol';
 import { startAnvil, startInfluxd } from '@qingliu/testkit';
 import type { AnvilServer, InfluxdServer } from '@qingliu/testkit';
@@ -41,6 +51,16 @@ export interface PipelineOptions {
   logger: Logger;
   /** Called with each group of readings the broker acknowledged from an edge agent. */
   onPublished?: (readings: readonly Reading[]) => void;
+  /** Scripted events at the plant (illegal discharge, analyzer faults); none by default. */
+  events?: readonly ScenarioEvent[];
+  /** Called with each alert when detection first sees it and when it closes. */
+  onAlert?: (alert: PipelineAlert) => void;
+}
+
+/** The demo's API tokens (random per run): the bureau's and one per enterprise. */
+export interface PipelineTokens {
+  bureau: string;
+  enterprises: Record<string, string>;
 }
 
 export interface Pipeline {
@@ -51,12 +71,20 @@ export interface Pipeline {
   store: ReadingStore;
   ledger: Ledger;
   ledgerAddress: string;
+  /** The Blacklist contract the bureau lists enterprises on. */
+  blacklistAddress: string;
+  /** The AlertRegistry contract detected alerts' evidence hashes are recorded in. */
+  alertRegistryAddress: string;
+  /** Bearer tokens for the HTTP API and the dashboards (`#token=` in a dashboard URL). */
+  tokens: PipelineTokens;
   cloud: Cloud;
   settler: Settler;
   agents: EdgeAgent[];
   edgeConfigs: EdgeConfig[];
   registry: DeviceRegistry;
   status: ApiServer;
+  /** Anomaly detection over the stored readings: alerts stored, on the API and on MQTT. */
+  detection: DetectionService;
   database: string;
   /**
    * Stops the flow of readings: the agents stop polling and drain their
@@ -90,15 +118,18 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     stops.push(() => anvil.stop());
 
     // Chain: the admin deploys; the bureau allocates; the ingester's oracle key settles.
-    const [adminKey, bureauKey, oracleKey] = anvil.accounts as [string, string, string];
+    // The alert oracle has its own key: its transactions never race the settlements' nonces.
+    const [adminKey, bureauKey, oracleKey, alertOracleKey] = anvil.accounts as [string, string, string, string];
     const { address: ledgerAddress } = await deployEmissionLedger({
       rpcUrl: anvil.rpcUrl,
       deployerKey: adminKey,
       bureau: new Wallet(bureauKey).address,
       oracle: new Wallet(oracleKey).address,
     });
+    const { address: blacklistAddress } = await deployBlacklist({ rpcUrl: anvil.rpcUrl, deployerKey: adminKey, bureau: new Wallet(bureauKey).address });
+    const alertRegistry = await deployAlertRegistry({ rpcUrl: anvil.rpcUrl, deployerKey: adminKey, bureau: new Wallet(bureauKey).address, oracle: new Wallet(alertOracleKey).address });
 
-    const plant = await startPlant(defaultPlant());
+    const plant = await startPlant({ ...defaultPlant(), events: options.events ?? [] });
     stops.push(() => plant.close());
 
     // One edge agent per enterprise, configured from the running plant.
@@ -222,9 +253,64 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       }
       await cloud.close();
     });
+    // The bureau's and each enterprise's API token: random per run; the API keeps only their SHA-256.
+    const tokens: PipelineTokens = {
+      bureau: randomBytes(18).toString('base64url'),
+      enterprises: Object.fromEntries(enterprises.map((e) => [e, randomBytes(18).toString('base64url')])),
+    };
+    const agentStatus = await createAgentStatusWatcher({
+      mqtt: { url: broker.url, username: 'ingester', password: ingesterPassword, clientId: 'status-watcher-1' },
+      logger: logger.child({ stage: 'agent-status' }),
+    });
+    stops.push(() => agentStatus.close());
+    const ledgerEvents = createLedgerEventFeed({
+      rpcUrl: anvil.rpcUrl,
+      address: ledgerAddress,
+      enterprises: () => registry.enterprises(),
+      pollMs: 250,
+      logger: logger.child({ stage: 'ledger-events' }),
+    });
+    stops.push(() => ledgerEvents.close());
+    // Detection on 5-second means (minute means in service), published to the bureau over the broker.
+    const alertStore = await createInfluxAlertStore({ url: influxd.url, database });
+    const alertPublisher = await createMqttAlertPublisher({ url: broker.url, username: 'ingester', password: ingesterPassword, clientId: 'alerts-1' });
+    stops.push(() => alertPublisher.close());
+    const alertLedger = await createEvmAlertLedger({
+      rpcUrl: anvil.rpcUrl,
+      privateKey: alertOracleKey,
+      address: alertRegistry.address,
+      knownIds: registry.list().flatMap((d) => [d.enterprise, d.outfall]),
+      logger: logger.child({ stage: 'chain' }),
+    });
+    stops.push(() => alertLedger.close());
+    const detection = await startDetectionService({
+      store,
+      alerts: alertStore,
+      registry,
+      alertLedger,
+      publish: async (alert) => {
+        options.onAlert?.(alert);
+        await alertPublisher.publish(alert);
+      },
+      sampleMs: 5_000,
+      historyMs: 60 * 60_000,
+      detectMs: 5 * 60_000,
+      closeAfterMs: 20_000,
+      intervalMs: Math.max(2_000, options.settlementPeriodMs),
+      logger: logger.child({ stage: 'detect' }),
+    });
+    stops.push(() => detection.close());
     const status = await startApiServer({
+      alerts: alertStore,
       store,
       registry,
+      tokens: [
+        { sha256: hashApiToken(tokens.bureau), role: 'bureau' },
+        ...Object.entries(tokens.enterprises).map(([enterprise, token]) => ({ sha256: hashApiToken(token), role: 'enterprise' as const, enterprise })),
+      ],
+      limits: GB18918_CLASS_1A,
+      agentStatus,
+      ledgerEvents,
       proofs: createProofService({
         store,
         ledger,
@@ -233,7 +319,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       }),
       metrics: { ingest: () => cloud.ingester.stats(), batchesSettled: () => cloud.settler?.settled().length ?? 0 },
       status: () => cloud.status(),
-      dashboards: { rpcUrl: anvil.rpcUrl, contract: ledgerAddress },
+      dashboards: { rpcUrl: anvil.rpcUrl, contract: ledgerAddress, blacklist: blacklistAddress },
       logger: logger.child({ stage: 'api' }),
     });
     stops.push(() => status.close());
@@ -263,12 +349,16 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       store,
       ledger,
       ledgerAddress,
+      blacklistAddress,
+      alertRegistryAddress: alertRegistry.address,
+      tokens,
       cloud,
       settler: cloud.settler!, // a ledger was given, so the cloud settles
       agents,
       edgeConfigs,
       registry,
       status,
+      detection,
       database,
       quiesce,
       stop: stopAll,

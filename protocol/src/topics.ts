@@ -19,6 +19,9 @@ export function agentStatusTopic(enterprise: string, agentId: string): string {
 /** The subscription that receives every agent's status. */
 export const ALL_STATUS_TOPIC = `${TOPIC_ROOT}/+/+/status`;
 
+/** Where the cloud publishes detected alerts (JSON, QoS 1) for the bureau's systems. */
+export const ALERTS_TOPIC = `${TOPIC_ROOT}/bureau/alerts`;
+
 export function parseAgentStatusTopic(topic: string): { enterprise: string; agentId: string } | undefined {
   const parts = topic.split('/');
   if (parts.length !== 5 || `${parts[0]}/${parts[1]}` !== TOPIC_ROOT || parts[4] !== 'status') return undefined;

@@ -14,6 +14,12 @@ export interface AnvilServer {
   chainId: number;
   /** Private keys of the funded accounts of anvil's default mnemonic, in order. */
   accounts: string[];
+  /** The node's process id. */
+  pid: number;
+  /** Freezes the node (SIGSTOP): it keeps its sockets and state but answers nothing until `resume()`. */
+  pause(): void;
+  /** Lets a paused node run again (SIGCONT). */
+  resume(): void;
   /** Stops anvil (SIGTERM) and removes its temp folder; resolves when it is gone. */
   stop(): Promise<void>;
 }
@@ -102,8 +108,19 @@ export async function startAnvil(params: StartAnvilParameters = {}): Promise<Anv
   }
 
   const stop = async (): Promise<void> => {
+    server.child.kill('SIGCONT'); // a paused node cannot act on SIGTERM
     await server.stop();
     await rm(dir, { recursive: true, force: true });
   };
-  return { host, port, rpcUrl, chainId, accounts, stop };
+  return {
+    host,
+    port,
+    rpcUrl,
+    chainId,
+    accounts,
+    pid: server.child.pid!,
+    pause: () => void server.child.kill('SIGSTOP'),
+    resume: () => void server.child.kill('SIGCONT'),
+    stop,
+  };
 }

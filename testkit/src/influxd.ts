@@ -10,6 +10,8 @@ export interface InfluxdServer {
   url: string;
   /** The temp folder holding meta, data and wal; removed by `stop()` unless kept. */
   dataDir: string;
+  /** The server's process id. */
+  pid: number;
   stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
@@ -66,6 +68,7 @@ export async function startInfluxd(params: StartInfluxdParameters = {}): Promise
     port,
     url,
     dataDir,
+    pid: server.child.pid!,
     async stop(options = {}) {
       await server.stop();
       if (!options.keepData) await rm(dataDir, { recursive: true, force: true });

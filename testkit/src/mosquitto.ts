@@ -20,6 +20,8 @@ export interface MosquittoServer {
   url: string;
   /** The CA certificate (PEM) clients must trust, with `tls`. */
   ca?: Buffer;
+  /** The broker's process id while it runs (undefined while it is down). */
+  pid(): number | undefined;
   /** Stops the broker (SIGTERM: with `persistence`, it saves sessions and queued messages first). */
   down(): Promise<void>;
   /** Starts it again on the same port, config and data. */
@@ -108,6 +110,7 @@ export async function startMosquitto(params: StartMosquittoParameters = {}): Pro
     port,
     url: `${params.tls ? 'mqtts' : 'mqtt'}://${host}:${port}`,
     ...(ca ? { ca } : {}),
+    pid: () => server?.child.pid,
     async down() {
       await server?.stop();
       server = undefined;

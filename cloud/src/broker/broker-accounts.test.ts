@@ -1,4 +1,4 @@
-import { generateDeviceKeyPair, readingsTopic } from '@qingliu/protocol';
+import { ALERTS_TOPIC, generateDeviceKeyPair, readingsTopic } from '@qingliu/protocol';
 import { DeviceRegistry } from '../registry/device-registry.js';
 import { mayPublish, maySubscribe } from './broker-accounts.js';
 import type { BrokerAccount } from './broker-accounts.js';
@@ -26,7 +26,16 @@ describe('broker ACLs', () => {
     expect(mayPublish(edge({ devices: ['d2'] }), readingsTopic('ent-a', 'd1'), registry)).toBe(false);
   });
 
-  it('lets the ingester and the bureau read readings and status, and publish nothing; an edge reads nothing', () => {
+  it('lets only the ingester publish detected alerts, and only the bureau read them', () => {
+    expect(mayPublish({ ...edge(), role: 'ingester' }, ALERTS_TOPIC, registry)).toBe(true);
+    expect(mayPublish({ ...edge(), role: 'bureau' }, ALERTS_TOPIC, registry)).toBe(false);
+    expect(mayPublish(edge(), ALERTS_TOPIC, registry)).toBe(false);
+    expect(maySubscribe({ ...edge(), role: 'bureau' }, ALERTS_TOPIC)).toBe(true);
+    expect(maySubscribe({ ...edge(), role: 'ingester' }, ALERTS_TOPIC)).toBe(false);
+    expect(maySubscribe(edge(), ALERTS_TOPIC)).toBe(false);
+  });
+
+  it('lets the ingester and the bureau read readings and status, and publish no readings; an edge reads nothing', () => {
     for (const role of ['ingester', 'bureau'] as const) {
       const account = { ...edge(), role };
       expect(maySubscribe(account, 'qingliu/v1/+/+/readings')).toBe(true);

@@ -1,4 +1,4 @@
-import { ALL_READINGS_TOPIC, ALL_STATUS_TOPIC, parseAgentStatusTopic, parseReadingsTopic } from '@qingliu/protocol';
+import { ALERTS_TOPIC, ALL_READINGS_TOPIC, ALL_STATUS_TOPIC, parseAgentStatusTopic, parseReadingsTopic } from '@qingliu/protocol';
 import type { DeviceRegistry } from '../registry/device-registry.js';
 
 /**
@@ -7,7 +7,8 @@ import type { DeviceRegistry } from '../registry/device-registry.js';
  *   enrolled for its enterprise and status under its enterprise; subscribes
  *   to nothing.
  * - `ingester` and `bureau`: subscribe to readings and status (also as a
- *   shared subscription); publish nothing.
+ *   shared subscription); the bureau also to detected alerts. The ingester
+ *   publishes the alerts its detection finds; nothing else is published by either.
  */
 export type BrokerRole = 'edge' | 'ingester' | 'bureau';
 
@@ -23,6 +24,7 @@ export interface BrokerAccount {
 }
 
 export function mayPublish(account: BrokerAccount, topic: string, registry: DeviceRegistry): boolean {
+  if (account.role === 'ingester') return topic === ALERTS_TOPIC;
   if (account.role !== 'edge') return false;
   const status = parseAgentStatusTopic(topic);
   if (status) return status.enterprise === account.enterprise;
@@ -35,6 +37,7 @@ export function mayPublish(account: BrokerAccount, topic: string, registry: Devi
 export function maySubscribe(account: BrokerAccount, topic: string): boolean {
   if (account.role === 'edge') return false;
   const plain = topic.startsWith('$share/') ? topic.split('/').slice(2).join('/') : topic;
+  if (plain === ALERTS_TOPIC) return account.role === 'bureau';
   return (
     plain === ALL_READINGS_TOPIC ||
     plain === ALL_STATUS_TOPIC ||

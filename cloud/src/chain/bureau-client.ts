@@ -1,6 +1,7 @@
 import { Contract, isAddress } from 'ethers';
 import type { Interface, TransactionReceipt } from 'ethers';
 import {
+  ALERT_REGISTRY_ABI,
   BLACKLIST_ABI,
   BLACKLIST_REASONS,
   EMISSION_LEDGER_ABI,
@@ -26,6 +27,8 @@ export interface CreateBureauClientParameters extends RpcOptions {
   registry?: string;
   /** Address of the deployed Blacklist; without it, `blacklist` calls reject with CONFIG_INVALID. */
   blacklist?: string;
+  /** Address of the deployed AlertRegistry; without it, `confirmAlert` and `dismissAlert` reject with CONFIG_INVALID. */
+  alertRegistry?: string;
 }
 
 export interface BureauTransaction {
@@ -102,6 +105,10 @@ export interface BureauClient {
     remove(enterprise: string, reason: BlacklistReason, evidenceHash: string): Promise<BureauTransaction>;
     isBlacklisted(enterprise: string): Promise<boolean>;
   };
+  /** Confirms a pending alert (its 0x 32-byte id), with the hash of the grounds; it counts in the enterprise's record. */
+  confirmAlert(alertId: string, reasonHash: string): Promise<BureauTransaction>;
+  /** Dismisses a pending alert, with the hash of the grounds. */
+  dismissAlert(alertId: string, reasonHash: string): Promise<BureauTransaction>;
   close(): Promise<void>;
 }
 
@@ -115,10 +122,10 @@ function reasonCode(reason: BlacklistReason): number | undefined {
   return Number.isInteger(code) && code > 0 && code <= 0xffff ? code : undefined;
 }
 
-/** A client for the bureau's account on EmissionLedger and, when their addresses are given, the registry and blacklist. */
+/** A client for the bureau's account on EmissionLedger and, when their addresses are given, the registry, blacklist and alert registry. */
 export async function createBureauClient(params: CreateBureauClientParameters): Promise<BureauClient> {
-  const { rpcUrl, privateKey, address, registry: registryAddress, blacklist: blacklistAddress, ...rpcOptions } = params;
-  for (const [field, value] of [['address', address], ['registry', registryAddress], ['blacklist', blacklistAddress]] as const) {
+  const { rpcUrl, privateKey, address, registry: registryAddress, blacklist: blacklistAddress, alertRegistry: alertsAddress, ...rpcOptions } = params;
+  for (const [field, value] of [['address', address], ['registry', registryAddress], ['blacklist', blacklistAddress], ['alertRegistry', alertsAddress]] as const) {
     if (value !== undefined && !isAddress(value)) {
       throw new QingliuError('CONFIG_INVALID', `the bureau client's ${field} is not an address`, { details: value });
     }
@@ -127,6 +134,7 @@ export async function createBureauClient(params: CreateBureauClientParameters): 
   const ledger = new Contract(address, EMISSION_LEDGER_ABI, rpc.signer);
   const registry = registryAddress === undefined ? undefined : new Contract(registryAddress, ENTERPRISE_REGISTRY_ABI, rpc.signer);
   const blacklist = blacklistAddress === undefined ? undefined : new Contract(blacklistAddress, BLACKLIST_ABI, rpc.signer);
+  const alerts = alertsAddress === undefined ? undefined : new Contract(alertsAddress, ALERT_REGISTRY_ABI, rpc.signer);
 
   const send = async (contract: Contract, what: string, method: string, args: unknown[]): Promise<BureauTransaction> =>
     (await sendAndWait(rpc, what, contract.interface, () => contract.getFunction(method)(...args) as Promise<{ hash: string }>)).tx;
@@ -137,7 +145,7 @@ export async function createBureauClient(params: CreateBureauClientParameters): 
       throw toChainError(error, `cannot read ${what}`, contract.interface);
     }
   };
-  const needs = (contract: Contract | undefined, name: 'registry' | 'blacklist'): Contract => {
+  const needs = (contract: Contract | undefined, name: 'registry' | 'blacklist' | 'alertRegistry'): Contract => {
     if (!contract) throw new QingliuError('CONFIG_INVALID', `the bureau client was created without a ${name} address`);
     return contract;
   };
@@ -238,6 +246,15 @@ export async function createBureauClient(params: CreateBureauClientParameters): 
       async isBlacklisted(enterprise) {
         return read<boolean>(needs(blacklist, 'blacklist'), `whether ${enterprise} is blacklisted`, 'isBlacklisted', [enterpriseKey(enterprise)]);
       },
+    },
+
+    async confirmAlert(alertId, reasonHash) {
+      if (!BYTES32.test(alertId) || !BYTES32.test(reasonHash)) return invalid('confirming an alert needs its 32-byte id and a 32-byte reason hash');
+      return send(needs(alerts, 'alertRegistry'), `confirm alert ${alertId}`, 'confirm', [alertId, reasonHash]);
+    },
+    async dismissAlert(alertId, reasonHash) {
+      if (!BYTES32.test(alertId) || !BYTES32.test(reasonHash)) return invalid('dismissing an alert needs its 32-byte id and a 32-byte reason hash');
+      return send(needs(alerts, 'alertRegistry'), `dismiss alert ${alertId}`, 'dismiss', [alertId, reasonHash]);
     },
 
     async close() {

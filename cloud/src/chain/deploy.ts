@@ -1,6 +1,8 @@
 import { ContractFactory, isAddress } from 'ethers';
 import type { JsonFragment } from 'ethers';
 import {
+  ALERT_REGISTRY_ABI,
+  ALERT_REGISTRY_BYTECODE,
   BLACKLIST_ABI,
   BLACKLIST_BYTECODE,
   EMISSION_LEDGER_ABI,
@@ -29,6 +31,13 @@ export interface DeployEmissionLedgerParameters extends DeployParameters {
 export interface DeployBureauContractParameters extends DeployParameters {
   /** Address granted BUREAU_ROLE (the registry's enrolments; listing and delisting). */
   bureau: string;
+}
+
+export interface DeployAlertRegistryParameters extends DeployParameters {
+  /** Address granted BUREAU_ROLE (confirms and dismisses alerts). */
+  bureau: string;
+  /** Address granted ORACLE_ROLE (records alerts): the cloud's settlement key. */
+  oracle: string;
 }
 
 export interface DeployReturnType {
@@ -97,4 +106,11 @@ export async function deployBlacklist(params: DeployBureauContractParameters): P
   const { bureau, ...rest } = params;
   checkAddresses({ bureau });
   return deployContract('Blacklist', BLACKLIST_ABI, BLACKLIST_BYTECODE, [bureau], rest);
+}
+
+/** Deploys AlertRegistry(bureau, oracle) and resolves once the deployment is mined. */
+export async function deployAlertRegistry(params: DeployAlertRegistryParameters): Promise<DeployReturnType> {
+  const { bureau, oracle, ...rest } = params;
+  checkAddresses({ bureau, oracle });
+  return deployContract('AlertRegistry', ALERT_REGISTRY_ABI, ALERT_REGISTRY_BYTECODE, [bureau, oracle], rest);
 }

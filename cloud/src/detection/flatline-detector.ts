@@ -14,7 +14,7 @@ import { WarmupStore } from './warmup.js';
 export interface FlatlineDetectorOptions {
   /** Shortest repeat that can alert, in samples. */
   readonly minRun: number;
-  /** Threshold = max(minRun, ceil(longest repeat on the fitting part x margin)). */
+  /** Threshold = max(minRun + 2, ceil(longest repeat on the fitting part x margin), longest + 2). */
   readonly margin: number;
   /** Values closer than this count as repeated (0: exactly equal, as a frozen register reads). */
   readonly tolerance: number;
@@ -65,7 +65,8 @@ export class FlatlineDetector implements Detector {
       const fine = new Set<string>();
       for (const name of this.watched(s)) {
         const longest = repeatLengths(s.channels[name]!, this.options.tolerance).reduce((a, b) => Math.max(a, b), 0);
-        perChannel.set(name, Math.max(this.options.minRun, Math.ceil(longest * this.options.margin), longest + 2));
+        // One channel alone needs more than the joint rule: a single coarse value repeats by chance.
+        perChannel.set(name, Math.max(this.options.minRun + 2, Math.ceil(longest * this.options.margin), longest + 2));
         if (longest < this.options.minRun) fine.add(name);
       }
       this.thresholds.set(s.outfall, perChannel);

@@ -11,8 +11,10 @@ import { DeviceRegistry } from '../registry/device-registry.js';
 import { createInfluxStore } from '../store/influx-store.js';
 import { startApiServer } from './api-server.js';
 import type { ApiServer } from './api-server.js';
+import { hashApiToken } from './roles.js';
 
 const T0 = Date.UTC(2026, 10, 24, 0, 0, 0);
+const BUREAU_TOKEN = 'bureau-token-for-the-api-test';
 const registry = new DeviceRegistry([
   { device: 'dev-a', enterprise: 'ent-a', outfall: 'out-a', publicKey: generateDeviceKeyPair().publicKeyHex, sampleIntervalMs: 1000 },
 ]);
@@ -40,7 +42,13 @@ describe('HTTP API', () => {
     influxd = await startInfluxd();
     store = await createInfluxStore({ url: influxd.url, database: 'qingliu' });
     await store.write(samples());
-    api = await startApiServer({ store, registry, metrics: { ingest: () => stats, batchesSettled: () => 2 }, status: async () => ({ ok: 1 }) });
+    api = await startApiServer({
+      store,
+      registry,
+      metrics: { ingest: () => stats, batchesSettled: () => 2 },
+      status: async () => ({ ok: 1 }),
+      tokens: [{ sha256: hashApiToken(BUREAU_TOKEN), role: 'bureau' }],
+    });
   });
 
   afterAll(async () => {
@@ -50,7 +58,7 @@ describe('HTTP API', () => {
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked field by field below
   const get = async (path: string): Promise<{ status: number; body: any }> => {
-    const response = await fetch(`${api.url}${path}`);
+    const response = await fetch(`${api.url}${path}`, { headers: { authorization: `Bearer ${BUREAU_TOKEN}` } });
     const text = await response.text();
     return { status: response.status, body: response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text };
   };
@@ -62,6 +70,20 @@ describe('HTTP API', () => {
     expect(body.readings).toHaveLength(120);
     expect(body.readings[0]).toMatchObject({ ts: T0, value: 50, pollutant: 'w01018', seq: 1 });
     expect(body.readings[119]).toMatchObject({ ts: T0 + 119_000, value: 20 });
+  });
+
+  it('picks the window itself with every=auto: 2 minutes at 1,000 points is 1 s', async () => {
+    const { body } = await get(`/api/v1/readings?${range}&pollutant=w01018&every=auto`);
+    expect(body.everyMs).toBe(1000);
+    expect(body.windows).toHaveLength(120);
+  });
+
+  it('gives a chart the mean per window only with fields=mean, at most `points` per series', async () => {
+    const { body } = await get(`/api/v1/readings?${range}&pollutant=w01018&every=auto&fields=mean&points=12`);
+    expect(body.everyMs).toBe(10_000);
+    expect(body.windows).toHaveLength(12);
+    expect(body.windows[0]).toEqual({ ts: T0, enterprise: 'ent-a', outfall: 'out-a', device: 'dev-a', pollutant: 'w01018', mean: 50 });
+    expect(body.windows[11]).toMatchObject({ ts: T0 + 110_000, mean: 20 });
   });
 
   it('downsamples to mean, min, max and count per window', async () => {

@@ -12,6 +12,16 @@ import type { ProofService } from '../proofs/proof-service.js';
 import { isQingliuError } from '@qingliu/protocol';
 import { dashboardRoutes } from '@qingliu/dashboards';
 import type { DashboardRoutesOptions } from '@qingliu/dashboards';
+import type { LedgerEventFeed } from '../chain/ledger-events.js';
+import type { AgentStatusSource } from '../ingest/agent-status-watcher.js';
+import type { PermitLimit } from '../registry/permit-limits.js';
+import { chartInterval } from './chart-interval.js';
+import { eventStreamRoutes } from './event-stream-routes.js';
+import { alertRoutes } from './alert-routes.js';
+import type { AlertStore } from '../ports/alert-store.js';
+import { outfallRoutes } from './outfall-routes.js';
+import { registerApiRoles, requireRole, scopeToCaller } from './roles.js';
+import type { ApiToken } from './roles.js';
 
 export interface ApiServerParameters {
   host?: string;
@@ -26,6 +36,16 @@ export interface ApiServerParameters {
   proofs?: ProofService;
   /** Serves the dashboards under /dashboard/ when given (the chain the pages verify against). */
   dashboards?: DashboardRoutesOptions;
+  /** Bearer tokens of the bureau and the enterprises (roles.ts); without any, every caller is public. */
+  tokens?: readonly ApiToken[];
+  /** Permitted concentration limits: drawn on the charts, and an outfall breaking one is in alarm. */
+  limits?: readonly PermitLimit[];
+  /** The edge agents' status reports (online, offline) for GET /api/v1/outfalls. */
+  agentStatus?: AgentStatusSource;
+  /** EmissionLedger's events, streamed by GET /api/v1/events. */
+  ledgerEvents?: LedgerEventFeed;
+  /** Detected alerts, for GET /api/v1/alerts. */
+  alerts?: AlertStore | undefined;
   logger?: Logger;
 }
 
@@ -64,6 +84,10 @@ interface RangeQuery {
   to: string;
   every?: string;
   limit?: number;
+  /** With every: `mean` returns the mean per window only (what a chart draws; cheaper for InfluxDB). */
+  fields?: 'all' | 'mean';
+  /** With every=auto: most points per series (a chart's width in pixels). */
+  points?: number;
 }
 
 const json = (_key: string, value: unknown): unknown => (typeof value === 'bigint' ? value.toString() : value);
@@ -79,16 +103,19 @@ export async function startApiServer(params: ApiServerParameters): Promise<ApiSe
     void reply.status(status).send({ error: error.message, ...(error.code ? { code: error.code } : {}) });
   });
 
+  // Who may call what: every /api/v1 route declares its roles (roles.ts), or registering it throws.
+  registerApiRoles(app, { tokens: params.tokens ?? [], registry: params.registry });
+
   app.get('/health', async () => ({ ok: true }));
   app.get('/status', async () => params.status());
   app.get('/metrics', async (_request, reply) => {
     void reply.header('content-type', metrics.contentType);
     return metrics.metrics();
   });
-  app.get('/api/v1/openapi.json', async () => openApiDocument);
+  app.get('/api/v1/openapi.json', requireRole('bureau', 'enterprise', 'public'), async () => openApiDocument);
 
-  app.get<{ Querystring: RangeQuery }>('/api/v1/readings', { schema: { querystring: readingsQuerySchema } }, async (request) => {
-    const q = request.query;
+  app.get<{ Querystring: RangeQuery }>('/api/v1/readings', { ...requireRole('bureau', 'enterprise'), schema: { querystring: readingsQuerySchema } }, async (request) => {
+    const q = scopeToCaller(request, request.query);
     const range = {
       enterprise: q.enterprise,
       outfall: q.outfall,
@@ -99,12 +126,17 @@ export async function startApiServer(params: ApiServerParameters): Promise<ApiSe
       limit: q.limit ?? 10_000,
     };
     if (range.toMs <= range.fromMs) throw new BadRequest('to: must be after from');
-    if (q.every) return { windows: await params.store.queryWindows({ ...range, everyMs: parseEvery(q.every) }) };
+    if (q.every) {
+      // `auto`: the round window that keeps each series at or under 1,000 points (chart-interval.ts).
+      const everyMs = q.every === 'auto' ? chartInterval(range.toMs - range.fromMs, q.points) : parseEvery(q.every);
+      if (q.fields === 'mean') return { everyMs, windows: await params.store.queryMeans({ ...range, everyMs }) };
+      return { everyMs, windows: await params.store.queryWindows({ ...range, everyMs }) };
+    }
     return { readings: await params.store.queryReadings(range) };
   });
 
-  app.get<{ Querystring: RangeQuery & { every: string } }>('/api/v1/loads', { schema: { querystring: loadsQuerySchema } }, async (request) => {
-    const q = request.query;
+  app.get<{ Querystring: RangeQuery & { every: string } }>('/api/v1/loads', { ...requireRole('bureau', 'enterprise'), schema: { querystring: loadsQuerySchema } }, async (request) => {
+    const q = scopeToCaller(request, request.query);
     const fromMs = parseTime('from', q.from);
     const toMs = parseTime('to', q.to);
     const everyMs = parseEvery(q.every);
@@ -136,8 +168,9 @@ export async function startApiServer(params: ApiServerParameters): Promise<ApiSe
 
   app.get<{ Params: { device: string; seq: number }; Querystring: { ts: string } }>(
     '/api/v1/proofs/:device/:seq',
-    { schema: { params: proofParamsSchema, querystring: proofQuerySchema } },
+    { ...requireRole('bureau', 'enterprise'), schema: { params: proofParamsSchema, querystring: proofQuerySchema } },
     async (request, reply) => {
+      scopeToCaller(request, { device: request.params.device });
       if (!params.proofs) return reply.status(404).send({ error: 'this process does not settle, so it serves no proofs' });
       try {
         return await params.proofs.prove(request.params.device, request.params.seq, parseTime('ts', request.query.ts));
@@ -149,6 +182,14 @@ export async function startApiServer(params: ApiServerParameters): Promise<ApiSe
     },
   );
 
+  await outfallRoutes(app, {
+    store: params.store,
+    registry: params.registry,
+    limits: params.limits ?? [],
+    agentStatus: params.agentStatus,
+  });
+  await eventStreamRoutes(app, { events: params.ledgerEvents });
+  await alertRoutes(app, { alerts: params.alerts });
   if (params.dashboards) await dashboardRoutes(app, params.dashboards);
 
   await app.listen({ host: params.host ?? '127.0.0.1', port: params.port ?? 0 });

@@ -13,8 +13,14 @@ export const readingsQuerySchema = {
     pollutant: { type: 'string', enum: ['w00000', 'w01018', 'w21003', 'w01001', 'w21011', 'w21001'] },
     from: time,
     to: time,
-    every: { type: 'string', pattern: '^[0-9]+(ms|s|m|h|d)$', description: 'downsample: window length, e.g. 30s, 15m, 1h' },
+    every: {
+      type: 'string',
+      pattern: '^([0-9]+(ms|s|m|h|d)|auto)$',
+      description: 'downsample: window length, e.g. 30s, 15m, 1h; `auto` keeps each series at or under 1,000 points',
+    },
     limit: { type: 'integer', minimum: 1, maximum: 100000, default: 10000 },
+    fields: { type: 'string', enum: ['all', 'mean'], default: 'all', description: 'with every: `mean` for the mean per window only (charts)' },
+    points: { type: 'integer', minimum: 10, maximum: 1000, default: 1000, description: 'with every=auto: most points per series' },
   },
 } as const;
 
@@ -52,8 +58,12 @@ export const openApiDocument = {
   info: {
     title: 'Qingliu cloud API',
     version: '1.0.0',
-    description: 'Readings, pollutant loads, ingest status, health and metrics of the Qingliu ingester.',
+    description:
+      'Readings, pollutant loads, ingest status, health and metrics of the Qingliu ingester. ' +
+      'Send `Authorization: Bearer <token>`: the bureau reads everything, an enterprise its own data only (403 otherwise), ' +
+      'and a caller without a token is the public, who reads on-chain facts only (x-roles names who may call each route).',
   },
+  components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
   paths: {
     '/health': { get: { summary: 'Liveness: the process answers', responses: { 200: { description: '{"ok":true}' } } } },
     '/status': { get: { summary: 'Ingest counters, settlements and balances', responses: { 200: { description: 'status' } } } },
@@ -61,6 +71,7 @@ export const openApiDocument = {
     '/api/v1/readings': {
       get: {
         summary: 'Stored readings in a time range; with `every`, downsampled to mean/min/max/count per window',
+        'x-roles': ['bureau', 'enterprise'],
         parameters: parameters(readingsQuerySchema),
         responses: { 200: { description: '{"readings":[...]} or {"windows":[...]}' }, 400: { description: 'a bad parameter, named' } },
       },
@@ -68,6 +79,7 @@ export const openApiDocument = {
     '/api/v1/proofs/{device}/{seq}': {
       get: {
         summary: 'Merkle proof of one stored reading against its anchored batch root (protocol/README.md); verify with cloud/dist/cli/verify-proof.js',
+        'x-roles': ['bureau', 'enterprise'],
         parameters: [
           { name: 'device', in: 'path', required: true, schema: id },
           { name: 'seq', in: 'path', required: true, schema: { type: 'integer', minimum: 0 } },
@@ -83,8 +95,38 @@ export const openApiDocument = {
     '/api/v1/loads': {
       get: {
         summary: 'Pollutant load per enterprise and pollutant per window (cloud/README.md, "Load accounting")',
+        'x-roles': ['bureau', 'enterprise'],
         parameters: parameters(loadsQuerySchema),
         responses: { 200: { description: '{"loads":[{from,to,enterprise,pollutant,milligrams,kg,samples,flaggedSamples}]}' }, 400: { description: 'a bad parameter, named' } },
+      },
+    },
+    '/api/v1/me': { get: { summary: "The caller's role and enterprise", 'x-roles': ['bureau', 'enterprise', 'public'], responses: { 200: { description: '{role, enterprise?}' } } } },
+    '/api/v1/enterprises': {
+      get: {
+        summary: 'Enterprises with their outfalls and devices (the public: ids only; an enterprise: its own)',
+        'x-roles': ['bureau', 'enterprise', 'public'],
+        responses: { 200: { description: '{"enterprises":[{enterprise, outfalls?:[{outfall, devices}]}]}' } },
+      },
+    },
+    '/api/v1/limits': {
+      get: {
+        summary: 'Permitted concentration limits (all, or those at ?outfall=)',
+        'x-roles': ['bureau', 'enterprise', 'public'],
+        responses: { 200: { description: '{"limits":[{pollutant, max?, min?, outfall?, source?}]}' } },
+      },
+    },
+    '/api/v1/outfalls': {
+      get: {
+        summary: "Each outfall's state (online, offline, alarm), its devices, recent means and limits",
+        'x-roles': ['bureau', 'enterprise'],
+        responses: { 200: { description: '{"windowMs", "outfalls":[{enterprise, outfall, state, reasons, devices, means, limits}]}' }, 403: { description: "another enterprise's" } },
+      },
+    },
+    '/api/v1/events': {
+      get: {
+        summary: "EmissionLedger's events as server-sent events, filtered by role (an enterprise: its own and every anchoring; the public: anchorings)",
+        'x-roles': ['bureau', 'enterprise', 'public'],
+        responses: { 200: { description: 'text/event-stream; event: BatchSettled | LoadDeducted | OverDischarged | TopUpWarning | CreditsAllocated' } },
       },
     },
   },

@@ -31,6 +31,17 @@ export interface ReadingWindow {
   count: number;
 }
 
+/** One window's mean (what a chart draws): cheaper for the store than all four aggregates. */
+export interface ReadingMean {
+  /** Start of the window, ms since the epoch. */
+  ts: number;
+  enterprise: string;
+  outfall: string;
+  device: string;
+  pollutant: PollutantCode;
+  mean: number;
+}
+
 /**
  * The time-series port. The embedded adapter is InfluxDB 1.x over HTTP;
  * clustered InfluxDB slots in behind the same interface.
@@ -50,5 +61,7 @@ export interface ReadingStore {
   queryReadings(query: ReadingQuery): Promise<StoredReading[]>;
   /** Mean, min, max and count per series and window of `everyMs`. */
   queryWindows(query: ReadingQuery & { everyMs: number }): Promise<ReadingWindow[]>;
+  /** The mean per series and window of `everyMs` only (charts). */
+  queryMeans(query: ReadingQuery & { everyMs: number }): Promise<ReadingMean[]>;
   close(): Promise<void>;
 }

@@ -1,11 +1,13 @@
 /**
- * The project's three contracts deployed as `admin` with their usual role holders
- * (EmissionLedger: bureau and oracle; EnterpriseRegistry and Blacklist: bureau), and the
+ * The project's contracts deployed as `admin` with their usual role holders
+ * (EmissionLedger and AlertRegistry: bureau and oracle; EnterpriseRegistry and Blacklist: bureau), and the
  * sample keys the tests and the gas report share.
  */
 import { hexlify, randomBytes } from 'ethers';
 import type { Contract, JsonFragment, TransactionReceipt } from 'ethers';
 import {
+  ALERT_REGISTRY_ABI,
+  ALERT_REGISTRY_BYTECODE,
   BLACKLIST_ABI,
   BLACKLIST_BYTECODE,
   EMISSION_LEDGER_ABI,
@@ -31,7 +33,7 @@ export const DEV1 = idKey('ent-acme-dev-1');
 /** A fresh random 32-byte value: an evidence hash, a Merkle root, a device key. */
 export const bytes32 = (): string => hexlify(randomBytes(32));
 
-export type ContractName = 'EmissionLedger' | 'EnterpriseRegistry' | 'Blacklist';
+export type ContractName = 'EmissionLedger' | 'EnterpriseRegistry' | 'Blacklist' | 'AlertRegistry';
 
 /** Told of each deployment's receipt (the gas report records its gas). */
 export type OnDeployed = (name: ContractName, receipt: TransactionReceipt) => void;
@@ -41,6 +43,7 @@ const CONTRACTS: Record<ContractName, { abi: readonly JsonFragment[]; bytecode: 
   EmissionLedger: { abi: EMISSION_LEDGER_ABI, bytecode: EMISSION_LEDGER_BYTECODE, roles: ['bureau', 'oracle'] },
   EnterpriseRegistry: { abi: ENTERPRISE_REGISTRY_ABI, bytecode: ENTERPRISE_REGISTRY_BYTECODE, roles: ['bureau'] },
   Blacklist: { abi: BLACKLIST_ABI, bytecode: BLACKLIST_BYTECODE, roles: ['bureau'] },
+  AlertRegistry: { abi: ALERT_REGISTRY_ABI, bytecode: ALERT_REGISTRY_BYTECODE, roles: ['bureau', 'oracle'] },
 };
 
 async function deployNamed(chain: TestChain, name: ContractName, onDeployed?: OnDeployed): Promise<Contract> {
@@ -66,13 +69,19 @@ export function deployBlacklist(chain: TestChain, onDeployed?: OnDeployed): Prom
   return deployNamed(chain, 'Blacklist', onDeployed);
 }
 
-/** All three, one after the other: the ledger, the registry, the blacklist. */
+/** A fresh AlertRegistry(bureau, oracle). */
+export function deployAlertRegistry(chain: TestChain, onDeployed?: OnDeployed): Promise<Contract> {
+  return deployNamed(chain, 'AlertRegistry', onDeployed);
+}
+
+/** All four, one after the other: the ledger, the registry, the blacklist, the alert registry. */
 export async function deployAll(
   chain: TestChain,
   onDeployed?: OnDeployed,
-): Promise<{ ledger: Contract; registry: Contract; blacklist: Contract }> {
+): Promise<{ ledger: Contract; registry: Contract; blacklist: Contract; alerts: Contract }> {
   const ledger = await deployLedger(chain, onDeployed);
   const registry = await deployRegistry(chain, onDeployed);
   const blacklist = await deployBlacklist(chain, onDeployed);
-  return { ledger, registry, blacklist };
+  const alerts = await deployAlertRegistry(chain, onDeployed);
+  return { ledger, registry, blacklist, alerts };
 }

@@ -1,0 +1,52 @@
+import type { FastifyInstance } from 'fastify';
+import type { AlertStore } from '../ports/alert-store.js';
+import { requireRole, scopeToCaller } from './roles.js';
+
+export interface AlertRoutesParameters {
+  /** Without one, GET /api/v1/alerts answers 404 (this process runs no detection). */
+  alerts?: AlertStore | undefined;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * GET /api/v1/alerts?from=&to=&outfall=&enterprise=&limit= (bureau; an enterprise its own):
+ * detected alerts overlapping the range, oldest first, each with its evidence (the readings
+ * and the values expected there), its evidence hash and, once closed, the transaction that
+ * recorded that hash on chain. Default range: the last day.
+ */
+export async function alertRoutes(app: FastifyInstance, params: AlertRoutesParameters): Promise<void> {
+  app.get<{ Querystring: { from?: string; to?: string; outfall?: string; enterprise?: string; limit?: number } }>(
+    '/api/v1/alerts',
+    {
+      ...requireRole('bureau', 'enterprise'),
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            from: { type: 'string' },
+            to: { type: 'string' },
+            outfall: { type: 'string', maxLength: 64 },
+            enterprise: { type: 'string', maxLength: 64 },
+            limit: { type: 'integer', minimum: 1, maximum: 10_000, default: 1000 },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const q = scopeToCaller(request, { enterprise: request.query.enterprise, outfall: request.query.outfall });
+      if (!params.alerts) return reply.status(404).send({ error: 'this process runs no anomaly detection', code: 'NO_DETECTION' });
+      const time = (name: string, value: string | undefined, fallback: number): number => {
+        if (value === undefined) return fallback;
+        const ms = /^[0-9]+$/.test(value) ? Number(value) : Date.parse(value);
+        if (!Number.isFinite(ms)) throw Object.assign(new Error(`${name}: expected an ISO 8601 time or milliseconds, got "${value}"`), { statusCode: 400 });
+        return ms;
+      };
+      const toMs = time('to', request.query.to, Date.now() + 1);
+      const fromMs = time('from', request.query.from, toMs - DAY_MS);
+      const alerts = await params.alerts.query({ enterprise: q.enterprise, outfall: q.outfall, fromMs, toMs, limit: request.query.limit ?? 1000 });
+      return { alerts: alerts.map((a) => ({ ...a, evidence: { ...a.evidence, readings: a.evidence.readings.map((r) => ({ ...r, expected: Number.isFinite(r.expected) ? r.expected : null })) } })) };
+    },
+  );
+}

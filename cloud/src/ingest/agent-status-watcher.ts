@@ -1,0 +1,96 @@
+import { connect } from 'mqtt';
+import type { MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import { ALL_STATUS_TOPIC, QingliuError, parseAgentStatusTopic } from '@qingliu/protocol';
+
+/** One device as its edge agent last reported it on the retained status topic. */
+export interface ReportedDeviceStatus {
+  /** The agent is connected and the device answers its polls. */
+  online: boolean;
+  /** When the agent made the report, ms since the epoch. */
+  reportedAt: number;
+  /** Why it is offline: the device's error, or the agent's reason (its last will says nothing). */
+  error?: string;
+}
+
+/** What the API asks about devices' status; the watcher below is the MQTT adapter. */
+export interface AgentStatusSource {
+  /** The last report covering `device`, or undefined when no agent has reported it. */
+  deviceStatus(device: string): ReportedDeviceStatus | undefined;
+}
+
+export interface AgentStatusWatcher extends AgentStatusSource {
+  close(): Promise<void>;
+}
+
+export interface AgentStatusWatcherParameters {
+  mqtt: { url: string; clientId: string; username?: string; password?: string; ca?: string | Buffer };
+  logger: Logger;
+}
+
+interface AgentReport {
+  online: boolean;
+  ts: number;
+  reason?: string;
+  devices?: Record<string, { online: boolean; since?: number; error?: string }>;
+}
+
+/**
+ * Follows every edge agent's retained status topic (`qingliu/v1/+/+/status`, edge/src/agent-status.ts):
+ * the agent's own online flag (its last will turns it off) and each device's. A device of an
+ * agent that is offline is offline. Resolves once subscribed, so the retained reports are on their way.
+ */
+export async function createAgentStatusWatcher(params: AgentStatusWatcherParameters): Promise<AgentStatusWatcher> {
+  const { logger } = params;
+  /** agent topic -> its last report */
+  const reports = new Map<string, AgentReport>();
+  /** device -> the agent topic that last named it */
+  const agentOf = new Map<string, string>();
+  const client: MqttClient = connect(params.mqtt.url, {
+    clientId: params.mqtt.clientId,
+    clean: true,
+    reconnectPeriod: 1000,
+    ...(params.mqtt.username === undefined ? {} : { username: params.mqtt.username }),
+    ...(params.mqtt.password === undefined ? {} : { password: params.mqtt.password }),
+    ...(params.mqtt.ca === undefined ? {} : { ca: params.mqtt.ca }),
+  });
+  client.on('message', (topic, payload) => {
+    if (!parseAgentStatusTopic(topic)) return;
+    try {
+      const report = JSON.parse(payload.toString('utf8')) as AgentReport;
+      if (typeof report.online !== 'boolean' || typeof report.ts !== 'number') throw new Error('no online flag or ts');
+      reports.set(topic, report);
+      for (const device of Object.keys(report.devices ?? {})) agentOf.set(device, topic);
+    } catch (error) {
+      logger.warn({ topic, err: error }, 'unreadable agent status');
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: Error): void => {
+      client.end(true);
+      reject(new QingliuError('BROKER_UNAVAILABLE', `cannot connect to ${params.mqtt.url}`, { retryable: true, cause: error, details: error.message }));
+    };
+    client.once('connect', () => {
+      client.off('error', onError);
+      resolve();
+    });
+    client.once('error', onError);
+  });
+  client.on('error', (error) => logger.warn({ err: error }, 'mqtt error'));
+  await client.subscribeAsync(ALL_STATUS_TOPIC, { qos: 1 });
+
+  return {
+    deviceStatus(device) {
+      const topic = agentOf.get(device);
+      const report = topic === undefined ? undefined : reports.get(topic);
+      if (!report) return undefined;
+      const own = report.devices?.[device];
+      if (!report.online) return { online: false, reportedAt: report.ts, error: `edge agent offline${report.reason ? ` (${report.reason})` : ''}` };
+      if (!own) return { online: false, reportedAt: report.ts, error: 'not in its agent’s report' };
+      return { online: own.online, reportedAt: report.ts, ...(own.error ? { error: own.error } : {}) };
+    },
+    async close() {
+      await client.endAsync();
+    },
+  };
+}

@@ -1,0 +1,138 @@
+/* global document, window */
+// The public record: what is on chain, read in this browser straight from the chain node (ethers):
+// allocations, balances, settlements with their anchored Merkle roots, the blacklist.
+// From the server it takes only the chain's address and the enterprises' ids (to name their hashed keys).
+import { connectChain, el, enterpriseNames, followEvents, getJson, mass, pollutantName, setRows, shortHash, showError, time } from './common.js';
+
+const config = await getJson('config.json');
+const chain = await connectChain(config);
+const { enterprises: listed } = await getJson('/api/v1/enterprises');
+const enterprises = listed.map((e) => e.enterprise);
+const names = enterpriseNames(enterprises);
+const nameOf = (key) => names.get(key) ?? shortHash(key);
+document.getElementById('source').textContent =
+  `Read in your browser from the chain node ${config.rpcUrl}: EmissionLedger ${config.contract}` +
+  `${config.blacklist ? `, Blacklist ${config.blacklist}` : ''}. Nothing here comes from the operator's database.`;
+
+async function renderEnterprises(allocations, history) {
+  const pollutants = [...new Set(allocations.map((a) => a.pollutant))].sort();
+  const standing = new Map();
+  for (const h of history) standing.set(nameOf(h.enterpriseKey), h);
+  document.getElementById('enterprise-head').replaceChildren(
+    el('th', {}, 'enterprise'),
+    ...pollutants.map((p) => el('th', {}, `${pollutantName(p)} left / allocated`)),
+    el('th', {}, 'blacklist'),
+  );
+  setRows(
+    document.getElementById('enterprises'),
+    await Promise.all(enterprises.map(async (enterprise) => {
+      const cells = await Promise.all(pollutants.map(async (p) => {
+        const [left, allocated] = await Promise.all([chain.balanceOf(enterprise, p), chain.allocationOf(enterprise, p)]);
+        return el('td', { class: left < 0n ? 'debt' : '' }, `${mass(left)} / ${mass(allocated)}`);
+      }));
+      const entry = standing.get(enterprise);
+      return el(
+        'tr',
+        { 'data-testid': 'enterprise-row' },
+        el('td', {}, enterprise),
+        ...cells,
+        el('td', { class: entry?.listed ? 'bad' : '' }, entry?.listed ? `listed: ${entry.reason}` : 'not listed'),
+      );
+    })),
+  );
+}
+
+function renderAllocations(allocations) {
+  setRows(
+    document.getElementById('allocations'),
+    [...allocations].reverse().slice(0, 20).map((a) =>
+      el(
+        'tr',
+        { 'data-testid': 'allocation-row' },
+        el('td', {}, time(a.time)),
+        el('td', {}, nameOf(a.enterpriseKey)),
+        el('td', {}, pollutantName(a.pollutant)),
+        el('td', {}, mass(a.milligrams)),
+        el('td', {}, mass(a.balanceAfter)),
+        el('td', { class: 'mono', title: a.txHash }, shortHash(a.txHash)),
+      ),
+    ),
+  );
+}
+
+async function renderSettlements() {
+  const [batches, deductions] = await Promise.all([chain.settlements(15), chain.deductions()]);
+  document.getElementById('settlement-head').replaceChildren(
+    ...['batch', 'time', 'readings', ...enterprises.map((e) => `${e} charged`), 'Merkle root', 'transaction'].map((h) => el('th', {}, h)),
+  );
+  setRows(
+    document.getElementById('settlements'),
+    batches.map((b) => {
+      const own = deductions.filter((d) => d.batchId === b.batchId);
+      return el(
+        'tr',
+        { 'data-testid': 'settlement-row' },
+        el('td', {}, String(b.batchId)),
+        el('td', {}, time(b.time)),
+        el('td', {}, String(b.readingCount)),
+        ...enterprises.map((e) =>
+          el('td', {}, own.filter((d) => nameOf(d.enterpriseKey) === e).map((d) => `${pollutantName(d.pollutant)} ${mass(d.milligrams)}`).join(', ') || '–'),
+        ),
+        el('td', { class: 'mono', title: b.root }, shortHash(b.root)),
+        el('td', { class: 'mono', title: b.txHash }, shortHash(b.txHash)),
+      );
+    }),
+  );
+}
+
+function renderBlacklist(history) {
+  setRows(
+    document.getElementById('blacklist'),
+    history.length === 0
+      ? [el('tr', {}, el('td', { colspan: '6' }, config.blacklist ? 'no enterprise has been listed' : 'no Blacklist contract configured'))]
+      : [...history].reverse().map((h) =>
+          el(
+            'tr',
+            { 'data-testid': 'blacklist-row' },
+            el('td', {}, time(h.time)),
+            el('td', {}, nameOf(h.enterpriseKey)),
+            el('td', { class: h.listed ? 'bad' : 'ok' }, h.listed ? 'listed' : 'delisted'),
+            el('td', {}, h.reason),
+            el('td', { class: 'mono', title: h.evidenceHash }, shortHash(h.evidenceHash)),
+            el('td', { class: 'mono', title: h.txHash }, shortHash(h.txHash)),
+          ),
+        ),
+  );
+}
+
+async function render() {
+  const [allocations, history] = await Promise.all([chain.allocations(), chain.blacklistHistory()]);
+  renderAllocations(allocations);
+  renderBlacklist(history);
+  await Promise.all([renderEnterprises(allocations, history), renderSettlements()]);
+}
+
+async function refresh() {
+  try {
+    await render();
+    showError();
+  } catch (error) {
+    showError(error);
+  }
+}
+
+await refresh();
+// A new anchoring on chain (the public's event stream carries only those): read the chain again.
+let pending;
+followEvents(
+  '/api/v1/events?types=BatchSettled&backlog=0',
+  () => {
+    window.clearTimeout(pending);
+    pending = window.setTimeout(() => void refresh(), 300);
+  },
+  (state) => {
+    document.getElementById('stream-state').textContent = state === 'live' ? '(updated as the chain anchors)' : `(${state})`;
+  },
+);
+document.body.dataset.ready = 'true';
+window.setInterval(() => void refresh(), config.refreshMs * 2);
