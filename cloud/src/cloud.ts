@@ -10,6 +10,7 @@ import type { ReadingStore } from './ports/reading-store.js';
 import type { DeviceRegistry } from './registry/device-registry.js';
 import { createSettler, findUnsettledBatches } from './settlement/settler.js';
 import type { Settler } from './settlement/settler.js';
+import type { IngestProgress } from './ports/ingest-progress.js';
 
 export interface CloudParameters {
   registry: DeviceRegistry;
@@ -25,6 +26,13 @@ export interface CloudParameters {
   settlementPeriodMs: number;
   /** Pollutants under permit: charged at settlement, and reported by `status()`. */
   pollutants: readonly PollutantCode[];
+  /**
+   * Where every ingester reports how far it has written (ports/ingest-progress.ts). Given, this
+   * process reports under its MQTT client id; and, if it settles, it waits for `waitForIngesters`.
+   */
+  progress?: IngestProgress | undefined;
+  /** The other ingesters (their MQTT client ids) whose writes a batch waits for before it settles. */
+  waitForIngesters?: readonly string[];
   logger: Logger;
 }
 
@@ -62,6 +70,56 @@ export async function startCloud(params: CloudParameters): Promise<Cloud> {
     settlementPeriodMs: params.settlementPeriodMs,
     logger: logger.child({ stage: 'ingest' }),
   });
+  const tickMs = Math.min(1000, Math.max(100, Math.floor(params.settlementPeriodMs / 4)));
+  const me = params.mqtt.clientId;
+  const peers = params.waitForIngesters ?? [];
+  let closing = false;
+  let peerDeadline = Number.POSITIVE_INFINITY;
+
+  // Report this ingester's progress: when it moves, and every few seconds as a heartbeat.
+  let reported = { batch: Number.NaN, at: 0 };
+  let reportFailures = 0;
+  const reportProgress = async (): Promise<void> => {
+    if (!params.progress) return;
+    const batch = ingester.writtenThrough();
+    if (batch === reported.batch && Date.now() - reported.at < 5000) return;
+    try {
+      await params.progress.report(me, batch);
+      reported = { batch, at: Date.now() };
+    } catch (error) {
+      reportFailures += 1;
+      if (reportFailures % 20 === 1) logger.warn({ err: error, failures: reportFailures }, 'could not report ingest progress; retrying');
+    }
+  };
+  let reporting: Promise<void> = Promise.resolve();
+  const reporter = params.progress
+    ? setInterval(() => {
+        reporting = reporting.then(reportProgress);
+      }, tickMs)
+    : undefined;
+
+  /** Waits until every peer ingester has written through `batch` (they hold some of its readings too). */
+  async function peersWrote(batch: number): Promise<void> {
+    if (!params.progress || peers.length === 0) return;
+    let logged = false;
+    for (;;) {
+      try {
+        const through = await params.progress.writtenThrough();
+        const behind = peers.filter((p) => (through.get(p)?.batch ?? Number.NEGATIVE_INFINITY) < batch);
+        if (behind.length === 0) return;
+        if (!logged) {
+          logged = true;
+          logger.info({ batch, behind: behind.map((p) => ({ ingester: p, writtenThrough: through.get(p)?.batch ?? null })) }, 'batch waits for other ingesters to store their readings of it');
+        }
+      } catch (error) {
+        if (!logged) logger.warn({ err: error, batch }, 'could not read the other ingesters\' progress; waiting');
+        logged = true;
+      }
+      if (closing && Date.now() > peerDeadline) throw new Error(`stopping: batch ${batch} left for the next start (ingesters ${peers.join(', ')} had not written it through)`);
+      await new Promise((resolve) => setTimeout(resolve, tickMs));
+    }
+  }
+
   let settler: Settler | undefined;
   if (ledger) {
     const firstBatch = ingester.currentBatch();
@@ -75,9 +133,12 @@ export async function startCloud(params: CloudParameters): Promise<Cloud> {
       backlog,
       firstBatch,
       currentBatch: ingester.currentBatch,
-      writesSettled: ingester.writesSettled,
+      writesSettled: async (batch) => {
+        await ingester.writesSettled(batch);
+        await peersWrote(batch);
+      },
       chargedPollutants: params.pollutants,
-      tickMs: Math.min(1000, Math.max(100, Math.floor(params.settlementPeriodMs / 4))),
+      tickMs,
     });
   }
 
@@ -100,6 +161,8 @@ export async function startCloud(params: CloudParameters): Promise<Cloud> {
       };
     },
     async close(options = {}) {
+      closing = true;
+      peerDeadline = Date.now() + 15_000;
       await ingester.close();
       await params.deadLetters?.flush();
       if (settler && (options.settleOpenBatch ?? true)) {
@@ -109,6 +172,9 @@ export async function startCloud(params: CloudParameters): Promise<Cloud> {
         await settler.settleDue();
       }
       await settler?.close();
+      if (reporter) clearInterval(reporter);
+      await reporting;
+      await reportProgress();
     },
   };
 }

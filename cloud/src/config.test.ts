@@ -16,6 +16,8 @@ describe('cloud config', () => {
     expect(config.api.limits[0]).toEqual({ pollutant: 'w01018', max: 50, source: 'GB 18918-2002 class 1A' });
     const minimal = parseCloudConfig({ ...(parse(await readFile(sample, 'utf8')) as object), influx: { url: 'http://127.0.0.1:8086' } });
     expect(minimal.influx).toEqual({ url: 'http://127.0.0.1:8086', database: 'qingliu', timeoutMs: CLOUD_DEFAULTS.influxTimeoutMs });
+    expect(config.detection).toMatchObject({ sampleMs: 60_000, detectMs: 3_600_000, publish: true, alertOracleKeyEnv: 'QINGLIU_ALERT_ORACLE_KEY' });
+    expect(config.detection?.detectors).toBeUndefined();
   });
 
   it.each([
@@ -26,6 +28,8 @@ describe('cloud config', () => {
     [{ api: { tokens: [{ sha256: 'not-a-hash', role: 'bureau' }] } }, /api\.tokens\.0\.sha256/],
     [{ api: { tokens: [{ sha256: 'a'.repeat(64), role: 'enterprise' }] } }, /api\.tokens\.0\.enterprise/],
     [{ api: { limits: [{ pollutant: 'w01018' }] } }, /api\.limits\.0/],
+    [{ detection: { detectors: ['residual', 'crystal-ball'] } }, /detection\.detectors\.1/],
+    [{ detection: { alertRegistryAddress: '0x12' } }, /detection\.alertRegistryAddress/],
   ])('refuses %j naming the bad field', async (change, named) => {
     const base = parse(await readFile(sample, 'utf8')) as Record<string, Record<string, unknown>>;
     const input: Record<string, unknown> = { ...base };

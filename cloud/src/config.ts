@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { DETECTOR_NAMES } from './detection/ensemble-detector.js';
 import { POLLUTANT_CODES, QingliuError, idSchema } from '@qingliu/protocol';
 import { chainProfileSchema } from './chain/chain-profile.js';
 import { permitLimitSchema } from './registry/permit-limits.js';
@@ -99,6 +100,11 @@ export const cloudConfigSchema = z.strictObject({
       ledgerFromBlock: z.number().int().min(0).optional(),
       /** Journal of settlements not yet confirmed on chain (JSON lines): an outage delays them, never drops one. */
       journalPath: z.string(),
+      /**
+       * The other ingesters on the shared subscription (their mqtt.clientId): a batch settles only
+       * once each has reported every reading of it stored (ports/ingest-progress.ts).
+       */
+      waitForIngesters: z.array(z.string().min(1)).default([]),
     })
     .optional(),
   http: z
@@ -122,6 +128,31 @@ export const cloudConfigSchema = z.strictObject({
       blacklistAddress: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 20-byte hex address').optional(),
     })
     .default({ tokens: [], limits: [], dashboards: false }),
+  /**
+   * Anomaly detection over the stored readings (detection/detection-service.ts): alerts stored
+   * in InfluxDB, served on GET /api/v1/alerts, published on MQTT to the bureau, and their evidence
+   * hashes recorded in the AlertRegistry contract when `alertRegistryAddress` is given.
+   */
+  detection: z
+    .strictObject({
+      /** Detector names (detection/ensemble-detector.ts); default: the robust rules. */
+      detectors: z.array(z.enum(DETECTOR_NAMES)).min(1).optional(),
+      /** One sample = the store's mean over this window, ms (60,000: HJ 212 minute data). */
+      sampleMs: z.number().int().positive().default(60_000),
+      /** History the detectors fit on each run, ms (two weeks: the time-of-day profile needs days). */
+      historyMs: z.number().int().positive().default(14 * 86_400_000),
+      /** The recent part scored each run, ms. */
+      detectMs: z.number().int().positive().default(3_600_000),
+      /** An alert with nothing flagged for this long is closed and goes on chain, ms. */
+      closeAfterMs: z.number().int().positive().default(10 * 60_000),
+      intervalMs: z.number().int().positive().default(60_000),
+      /** AlertRegistry contract (needs `settlement` for the chain), and the env variable with its oracle key. */
+      alertRegistryAddress: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 20-byte hex address').optional(),
+      alertOracleKeyEnv: z.string().default('QINGLIU_ALERT_ORACLE_KEY'),
+      /** Publish alerts on MQTT (qingliu/v1/bureau/alerts) with this process's broker account. */
+      publish: z.boolean().default(true),
+    })
+    .optional(),
 });
 
 export type CloudConfig = z.output<typeof cloudConfigSchema>;

@@ -64,3 +64,5 @@ export * from './ports/alert-ledger.js';
 export * from './store/influx-alert-store.js';
 export * from './http/alert-routes.js';
 export * from './chain/evm-alert-ledger.js';
+export * from './ports/ingest-progress.js';
+export * from './store/influx-ingest-progress.js';

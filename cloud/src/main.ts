@@ -27,6 +27,66 @@ import { createLedgerEventFeed } from './chain/ledger-events.js';
 import { createAgentStatusWatcher } from './ingest/agent-status-watcher.js';
 import { DeviceRegistry } from './registry/device-registry.js';
 import { createInfluxStore } from './store/influx-store.js';
+import { createInfluxAlertStore } from './store/influx-alert-store.js';
+import { createInfluxIngestProgress } from './store/influx-ingest-progress.js';
+import { createEvmAlertLedger } from './chain/evm-alert-ledger.js';
+import { createMqttAlertPublisher } from './detection/mqtt-alert-publisher.js';
+import { startDetectionService } from './detection/detection-service.js';
+import type { CloudConfig } from './config.js';
+import type { AlertLedger } from './ports/alert-ledger.js';
+import type { AlertStore } from './ports/alert-store.js';
+import type { ReadingStore } from './ports/reading-store.js';
+
+/** Detection as the config asks: its alert store, MQTT publisher and AlertRegistry adapter. */
+async function startDetection(
+  config: CloudConfig,
+  ctx: { store: ReadingStore; registry: DeviceRegistry; mqttUrl: string; password: string | undefined },
+): Promise<{ alerts: AlertStore; close(): Promise<void> }> {
+  const d = config.detection!;
+  const closers: (() => Promise<void>)[] = [];
+  const alerts = await createInfluxAlertStore(config.influx);
+  let alertLedger: AlertLedger | undefined;
+  if (d.alertRegistryAddress) {
+    if (!config.settlement) throw new Error('detection.alertRegistryAddress needs settlement (the chain to record on)');
+    const key = process.env[d.alertOracleKeyEnv];
+    if (!key) throw new Error(`detection.alertOracleKeyEnv: environment variable ${d.alertOracleKeyEnv} is not set`);
+    alertLedger = await createEvmAlertLedger({
+      rpcUrl: config.settlement.rpcUrl,
+      privateKey: key,
+      address: d.alertRegistryAddress,
+      ...(config.settlement.chain ? { profile: config.settlement.chain } : {}),
+      knownIds: ctx.registry.list().flatMap((device) => [device.enterprise, device.outfall]),
+      logger: logger.child({ stage: 'chain' }),
+    });
+    closers.push(() => alertLedger!.close());
+  }
+  const publisher =
+    d.publish && config.mqtt.username !== undefined && ctx.password !== undefined
+      ? await createMqttAlertPublisher({ url: ctx.mqttUrl, username: config.mqtt.username, password: ctx.password, clientId: `${config.mqtt.clientId}-alerts` })
+      : undefined;
+  if (publisher) closers.push(() => publisher.close());
+  const service = await startDetectionService({
+    store: ctx.store,
+    alerts,
+    registry: ctx.registry,
+    alertLedger,
+    publish: publisher ? (alert) => publisher.publish(alert) : undefined,
+    ...(d.detectors ? { detectors: d.detectors } : {}),
+    sampleMs: d.sampleMs,
+    historyMs: d.historyMs,
+    detectMs: d.detectMs,
+    closeAfterMs: d.closeAfterMs,
+    intervalMs: d.intervalMs,
+    logger: logger.child({ stage: 'detect' }),
+  });
+  return {
+    alerts,
+    async close() {
+      await service.close();
+      for (const close of closers.reverse()) await close();
+    },
+  };
+}
 
 const { values } = parseArgs({ options: { config: { type: 'string', short: 'c', default: 'cloud.yaml' } } });
 const logger = pino({ name: 'qingliu-cloud', level: process.env.QINGLIU_LOG_LEVEL ?? 'info', redact: ['password', '*.password', 'privateKey'] });
@@ -89,6 +149,8 @@ async function main(): Promise<void> {
       ...(config.mqtt.caFile === undefined ? {} : { ca: await readFile(config.mqtt.caFile) }),
     },
     settlementPeriodMs: settlementPeriodOf(config),
+    progress: await createInfluxIngestProgress(config.influx),
+    waitForIngesters: config.settlement?.waitForIngesters ?? [],
     pollutants: (config.settlement?.pollutants ?? []) as PollutantCode[],
     logger,
   });
@@ -114,7 +176,10 @@ async function main(): Promise<void> {
       })
     : undefined;
   if (ledgerEvents) closers.push(() => ledgerEvents.close());
+  const detection = config.detection ? await startDetection(config, { store, registry, mqttUrl, password }) : undefined;
+  if (detection) closers.push(() => detection.close());
   const http = await startApiServer({
+    ...(detection ? { alerts: detection.alerts } : {}),
     tokens: config.api.tokens,
     limits: config.api.limits,
     agentStatus,

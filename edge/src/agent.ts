@@ -206,6 +206,7 @@ function connectBroker(config: EdgeConfig, logger: Logger): MqttClient {
     clientId: config.agentId,
     username: config.mqtt.username,
     password: config.mqtt.password,
+    protocolVersion: config.mqtt.protocolVersion,
     reconnectPeriod: 1000,
     connectTimeout: 5000,
     will: {

@@ -36,6 +36,13 @@ export function createBatchPublisher(params: BatchPublisherParameters): BatchPub
   const active = new Set<Promise<void>>();
   let published = 0;
   let stopped = false;
+  // MQTT 5: PUBACKs with reason 16 ("no matching subscribers"), by message id. mqtt.js treats
+  // them as success and hands the caller only the publish packet, so they are caught here.
+  const NO_MATCHING_SUBSCRIBERS = 16;
+  const unmatched = new Set<number>();
+  client.on('packetreceive', (packet) => {
+    if (packet.cmd === 'puback' && packet.reasonCode === NO_MATCHING_SUBSCRIBERS && packet.messageId !== undefined) unmatched.add(packet.messageId);
+  });
 
   async function sendDevice(device: string): Promise<void> {
     const key = keys.get(device);
@@ -49,7 +56,10 @@ export function createBatchPublisher(params: BatchPublisherParameters): BatchPub
       if (readings.length === 0) return;
       const batch = signBatch({ v: BATCH_VERSION, enterprise, device, readings }, key);
       try {
-        await client.publishAsync(readingsTopic(enterprise, device), JSON.stringify(batch), { qos: 1 });
+        const sent = await client.publishAsync(readingsTopic(enterprise, device), JSON.stringify(batch), { qos: 1 });
+        if (sent?.messageId !== undefined && unmatched.delete(sent.messageId)) {
+          throw new Error('the broker has no subscriber for it (PUBACK reason 16)');
+        }
       } catch (error) {
         logger.warn({ err: error, device, readings: readings.length }, 'publish failed; batch stays in the outbox');
         await new Promise((resolve) => setTimeout(resolve, 1000));

@@ -153,6 +153,13 @@ export const edgeConfigSchema = z
       url: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\/\S+$/, 'expected an mqtt://, mqtts://, ws:// or wss:// URL'),
       username: z.string().min(1),
       password: z.string().min(1),
+      /**
+       * 4 (MQTT 3.1.1, default; aedes speaks only this) or 5. With 5 (Mosquitto, EMQX) the broker
+       * says when no subscriber took a batch (PUBACK reason 16, "no matching subscribers", e.g.
+       * right after a broker restart, before the ingesters subscribe again): the batch then stays
+       * in the outbox and is sent again, instead of being acknowledged to nobody.
+       */
+      protocolVersion: z.union([z.literal(4), z.literal(5)]).default(4),
     }),
     /** Folder of the device signing keys and sequence counters. */
     keyDir: z.string().min(1),

@@ -59,6 +59,8 @@ export interface Ingester {
   currentBatch(): number;
   /** Resolves once no write for `batch` or an earlier one is still pending. */
   writesSettled(batch: number): Promise<void>;
+  /** The highest batch, before the current one, whose readings this ingester took in are all stored. */
+  writtenThrough(): number;
   close(): Promise<void>;
 }
 
@@ -225,13 +227,17 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
     : undefined;
 
   async function journalNew(fresh: Reading[], batch: number): Promise<boolean> {
+    // Pending from the moment the batch is assigned: writtenThrough() must not pass it while this waits.
+    addPending(batch);
     // Backpressure: while the store is behind by this much, stop acknowledging; the broker and the edge outboxes hold the rest.
     while (journal!.pendingBytes() > maxJournalBytes) {
-      if (closing) return false;
+      if (closing) {
+        donePending(batch);
+        return false;
+      }
       writer!.kick();
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    addPending(batch);
     try {
       await journal!.append(batch, fresh);
     } catch (error) {
@@ -331,6 +337,11 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
   return {
     stats: () => structuredClone(stats),
     currentBatch,
+    writtenThrough() {
+      let lowest = currentBatch();
+      for (const b of pending.keys()) if (b < lowest) lowest = b;
+      return lowest - 1;
+    },
     writesSettled(batch) {
       if (!hasPendingUpTo(batch)) return Promise.resolve();
       return new Promise((resolve) => waiters.push({ batch, resolve }));
