@@ -1,8 +1,8 @@
-import { FieldType, InfluxDB } from 'influx';
-import { QingliuError } from '@qingliu/protocol';
+import { FieldType } from 'influx';
 import type { AlertEvidence, AlertKind } from '../detection/detector.js';
 import { canonicalEvidence } from '../detection/alert-record.js';
 import type { AlertQuery, AlertStore, StoredAlert } from '../ports/alert-store.js';
+import { createInfluxConnection } from './influx-connection.js';
 
 /**
  * Alerts in InfluxDB 1.x: measurement `alert`; tags enterprise, outfall, kind,
@@ -19,14 +19,9 @@ const LONGEST_ALERT_MS = 7 * 86_400_000;
 const quote = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 export async function createInfluxAlertStore(params: { url: string; database: string; timeoutMs?: number }): Promise<AlertStore> {
-  const url = new URL(params.url);
-  const influx = new InfluxDB({
-    host: url.hostname,
-    port: Number(url.port || 8086),
-    protocol: url.protocol === 'https:' ? 'https' : 'http',
-    database: params.database,
-    pool: { requestTimeout: params.timeoutMs ?? 10_000, maxRetries: 0 },
-    schema: [
+  const { influx, unavailable, ensureDatabase } = createInfluxConnection(
+    params,
+    [
       {
         measurement: ALERT_MEASUREMENT,
         tags: ['enterprise', 'outfall', 'kind', 'detector'],
@@ -41,19 +36,8 @@ export async function createInfluxAlertStore(params: { url: string; database: st
         },
       },
     ],
-  });
-  const unavailable = (what: string, cause: unknown): QingliuError =>
-    new QingliuError('STORE_UNAVAILABLE', `InfluxDB at ${params.url}: alert ${what} failed`, { retryable: true, cause, details: cause instanceof Error ? cause.message : String(cause) });
-  let created = false;
-  const ensureDatabase = async (): Promise<void> => {
-    if (created) return;
-    try {
-      await influx.createDatabase(params.database);
-      created = true;
-    } catch (cause) {
-      throw unavailable('create database', cause);
-    }
-  };
+    'alert ',
+  );
 
   return {
     async write(alerts) {
