@@ -66,3 +66,8 @@ export * from './http/alert-routes.js';
 export * from './chain/evm-alert-ledger.js';
 export * from './ports/ingest-progress.js';
 export * from './store/influx-ingest-progress.js';
+export * from './record/credit-score.js';
+export * from './ports/enterprise-record.js';
+export * from './chain/evm-enterprise-record.js';
+export * from './http/verdict-routes.js';
+export * from './http/record-routes.js';

@@ -14,6 +14,7 @@ import {
   getJson,
   halt,
   mass,
+  postJson,
   pollutantName,
   setRows,
   shortHash,
@@ -23,6 +24,7 @@ import {
   whoAmI,
 } from './common.js';
 import { alignWindows, limitMap, renderChart } from './charts.js';
+import { startAlertPanel } from './alerts.js';
 
 const NH3N = 'w21003';
 const PH = 'w01001';
@@ -48,6 +50,9 @@ const chain = await connectChain(config);
 const { enterprises: registered } = await getJson('/api/v1/enterprises');
 const enterprises = registered.map((e) => e.enterprise);
 const names = enterpriseNames(enterprises);
+const outfallList = registered.flatMap((e) => e.outfalls.map((o) => ({ enterprise: e.enterprise, outfall: o.outfall })));
+/** Enterprises whose blacklisting the bureau has started to propose (the confirmation shows until done or cancelled). */
+const proposing = new Set();
 const limitsByOutfall = new Map();
 const limitsOf = async (outfall) => {
   if (!limitsByOutfall.has(outfall)) limitsByOutfall.set(outfall, limitMap((await getJson(`/api/v1/limits?outfall=${outfall}`)).limits));
@@ -92,10 +97,15 @@ async function renderEnterprises(blacklist) {
   const pollutants = [...new Set((await chain.allocations()).map((a) => a.pollutant))].sort();
   const listed = new Map();
   for (const entry of blacklist) listed.set(names.get(entry.enterpriseKey) ?? entry.enterpriseKey, entry);
+  // The records (score, confirmed alerts) from the API, computed there from on-chain facts; none where it reads no records.
+  const records = new Map((await getJson('/api/v1/records').then((r) => r.records, () => [])).map((r) => [r.enterprise, r]));
   document.getElementById('enterprise-head').replaceChildren(
     el('th', {}, 'enterprise'),
     ...pollutants.map((p) => el('th', {}, `${pollutantName(p)} left`)),
     el('th', {}, 'blacklist'),
+    el('th', {}, 'credit score'),
+    el('th', {}, 'confirmed alerts'),
+    el('th', {}, ''),
   );
   setRows(
     document.getElementById('enterprises'),
@@ -108,9 +118,57 @@ async function renderEnterprises(blacklist) {
         el('td', {}, el('a', { href: `enterprise.html?enterprise=${encodeURIComponent(enterprise)}` }, enterprise)),
         ...balances.map((b) => el('td', { class: b < 0n ? 'debt' : '' }, mass(b))),
         el('td', { class: entry?.listed ? 'bad' : '' }, entry?.listed ? `listed: ${entry.reason}` : 'not listed'),
+        ...recordCells(enterprise, records.get(enterprise)),
       );
     })),
   );
+}
+
+/** Score, confirmed alerts and, at the policy's threshold, the proposal to blacklist. */
+function recordCells(enterprise, record) {
+  if (!record) return [el('td', {}, '–'), el('td', {}, '–'), el('td', {})];
+  const why = record.deductions.map((d) => `−${d.points} ${d.note}`).join('\n') || 'clean record';
+  const action = el('td', { class: 'action' });
+  if (record.blacklistProposed && !proposing.has(enterprise)) {
+    const propose = el('button', { type: 'button', 'data-testid': `propose-blacklist-${enterprise}` }, 'Propose blacklisting');
+    propose.addEventListener('click', () => {
+      proposing.add(enterprise);
+      void refresh();
+    });
+    action.append(propose);
+  } else if (record.blacklistProposed) {
+    const list = el('button', { type: 'button', class: 'danger', 'data-testid': `list-${enterprise}` }, 'List on chain');
+    const cancel = el('button', { type: 'button' }, 'Cancel');
+    const message = el('span', { class: 'hint' });
+    list.addEventListener('click', async () => {
+      list.disabled = true;
+      message.textContent = 'sending…';
+      try {
+        const r = await postJson(`/api/v1/enterprises/${encodeURIComponent(enterprise)}/blacklist`, {});
+        message.textContent = `listed, tx ${shortHash(r.txHash)}`;
+        proposing.delete(enterprise);
+        void refresh();
+      } catch (error) {
+        message.textContent = `✗ ${error.message}`;
+        list.disabled = false;
+      }
+    });
+    cancel.addEventListener('click', () => {
+      proposing.delete(enterprise);
+      void refresh();
+    });
+    action.append(
+      el('span', {}, `List ${enterprise} for illegal discharge, with the hash of its ${record.facts.confirmedAlerts} confirmed alerts' ids as evidence? `),
+      list,
+      cancel,
+      message,
+    );
+  }
+  return [
+    el('td', { class: `score${record.score < 60 ? ' bad' : ''}`, 'data-testid': `score-${enterprise}`, title: why }, String(record.score)),
+    el('td', { 'data-testid': `confirmed-${enterprise}` }, String(record.facts.confirmedAlerts)),
+    action,
+  ];
 }
 
 const charts = new Map();
@@ -140,7 +198,7 @@ async function renderCharts(outfalls) {
         return;
       }
       const title = `${o.enterprise} / ${o.outfall} — ${shown.map(pollutantName).join(' and ')}`;
-      const chart = renderChart(charts.get(key)?.chart, row.children[i], title, shown, alignWindows(own, shown), limits);
+      const chart = renderChart(charts.get(key)?.chart, row.children[i], title, shown, alignWindows(own, shown), limits, () => alertPanel.bandsOf(o.outfall));
       charts.set(key, { chart, pollutants: shown });
     });
   }
@@ -225,6 +283,20 @@ async function refresh() {
   }
 }
 
+// Alerts: polled (GET /api/v1/alerts every 3 s), their verdicts read from AlertRegistry; the bureau decides here.
+const alertPanel = startAlertPanel({
+  chain,
+  minutes,
+  outfalls: () => outfallList,
+  decide: async (alert, verdict, reason) => {
+    const answer = await postJson(`/api/v1/alerts/${alert.id}/verdict`, { verdict, reason });
+    void refresh(); // the score moves
+    return answer;
+  },
+  onChange: () => {
+    for (const { chart } of charts.values()) chart.redraw(false, false);
+  },
+});
 await refresh();
 followEvents(
   '/api/v1/events?types=TopUpWarning&backlog=12',

@@ -38,9 +38,10 @@ function limitLines(pollutants, limits) {
 /**
  * One chart of `pollutants` (the first on the left axis, the second on the right), with each
  * one's permitted limit as a dashed red line, or updates it. The limit's axis always reaches
- * the limit, so a reading far under it still shows how far.
+ * the limit, so a reading far under it still shows how far. `bands()`, if given, returns time
+ * spans to shade under the lines ([{ from, to, colour, strong }], ms): alerts' spans.
  */
-export function renderChart(existing, container, title, pollutants, data, limits) {
+export function renderChart(existing, container, title, pollutants, data, limits, bands = () => []) {
   const lines = limitLines(pollutants, limits);
   const full = [...data, ...lines.map((l) => data[0].map(() => l.value))];
   if (existing) {
@@ -57,8 +58,23 @@ export function renderChart(existing, container, title, pollutants, data, limits
     const pad = (hi - lo) * 0.08 || Math.abs(hi) * 0.1 || 1;
     return [Math.max(0, lo - pad), hi + pad];
   };
+  const shade = (u) => {
+    const { ctx, bbox } = u;
+    for (const band of bands()) {
+      const x0 = Math.max(bbox.left, u.valToPos(band.from / 1000, 'x', true));
+      // At least 4 px: a one-sample alert still shows.
+      const x1 = Math.min(bbox.left + bbox.width, Math.max(x0 + 4, u.valToPos(band.to / 1000, 'x', true)));
+      if (x1 <= bbox.left || x0 >= bbox.left + bbox.width) continue;
+      ctx.save();
+      ctx.globalAlpha = band.strong ? 0.35 : 0.15;
+      ctx.fillStyle = band.colour;
+      ctx.fillRect(x0, bbox.top, x1 - x0, bbox.height);
+      ctx.restore();
+    }
+  };
   const options = {
     title,
+    hooks: { drawClear: [shade] },
     width: Math.max(320, container.clientWidth - 8),
     height: 220,
     scales: { x: { time: true }, ...Object.fromEntries(pollutants.map((p) => [p, { range: reach(p) }])) },

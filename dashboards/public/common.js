@@ -34,6 +34,15 @@ const BLACKLIST_ABI = [
   'event EnterpriseDelisted(bytes32 indexed enterprise, uint16 indexed reasonCode, bytes32 evidenceHash, address bureau)',
 ];
 
+/** Just what the pages read from AlertRegistry. */
+const ALERT_REGISTRY_ABI = [
+  'function alertOf(bytes32 alertId) view returns (tuple(bytes32 evidenceHash, bytes32 enterprise, bytes32 outfall, bytes32 kind, uint64 start, uint64 end, uint8 verdict, uint64 decidedAt, bytes32 reasonHash))',
+  'function confirmedCount(bytes32 enterprise) view returns (uint256)',
+];
+
+/** AlertRegistry's Verdict enum, by value. */
+export const ALERT_VERDICTS = ['none', 'pending', 'confirmed', 'dismissed'];
+
 /** IBlacklist.sol's reason codes. */
 export const BLACKLIST_REASONS = {
   1: 'over-discharge',
@@ -77,6 +86,14 @@ export async function getJson(path) {
   const body = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error(body.error ?? `${path}: HTTP ${response.status}`);
   return body;
+}
+
+/** POST JSON to this server (with the tab's token); rejects with the API's error message on a non-2xx answer. */
+export async function postJson(path, body) {
+  const response = await fetch(path, { method: 'POST', headers: { ...authorization(), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const answer = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(answer.error ?? `${path}: HTTP ${response.status}`);
+  return answer;
 }
 
 /**
@@ -132,6 +149,7 @@ export async function connectChain(config) {
   const provider = new JsonRpcProvider(config.rpcUrl, network, { staticNetwork: network, cacheTimeout: -1 });
   const ledger = new Contract(config.contract, LEDGER_ABI, provider);
   const blacklist = config.blacklist ? new Contract(config.blacklist, BLACKLIST_ABI, provider) : undefined;
+  const alertRegistry = config.alertRegistry ? new Contract(config.alertRegistry, ALERT_REGISTRY_ABI, provider) : undefined;
   const blockTimes = new Map();
   const blockTime = async (blockNumber) => {
     if (!blockTimes.has(blockNumber)) blockTimes.set(blockNumber, (await provider.getBlock(blockNumber)).timestamp * 1000);
@@ -216,6 +234,24 @@ export async function connectChain(config) {
       return entries.sort((a, b) => a.order - b.order);
     },
     hasBlacklist: Boolean(blacklist),
+    hasAlertRegistry: Boolean(alertRegistry),
+    /** What AlertRegistry holds for an alert id: null when it was never recorded (or no registry is configured). */
+    async alertOf(alertId) {
+      if (!alertRegistry) return null;
+      const a = await alertRegistry.getFunction('alertOf')(alertId);
+      if (BigInt(a.evidenceHash) === 0n) return null;
+      return {
+        evidenceHash: a.evidenceHash,
+        enterpriseKey: a.enterprise,
+        outfallKey: a.outfall,
+        kindKey: a.kind,
+        start: Number(a.start),
+        end: Number(a.end),
+        verdict: ALERT_VERDICTS[Number(a.verdict)] ?? `verdict ${a.verdict}`,
+        decidedAt: Number(a.decidedAt) * 1000,
+        reasonHash: a.reasonHash,
+      };
+    },
   };
 }
 

@@ -26,6 +26,7 @@ import {
 } from './common.js';
 import { alignWindows, limitMap, renderChart } from './charts.js';
 import { verifyProof } from './verify.js';
+import { startAlertPanel } from './alerts.js';
 
 const params = new URLSearchParams(window.location.search);
 /** Chart range: ?minutes=10 (the window is chosen by the server: at most ~1,000 points per series). */
@@ -121,8 +122,37 @@ async function renderCharts() {
     const own = windows.filter((w) => w.outfall === outfall);
     if (own.length === 0) continue;
     const data = alignWindows(own, [FLOW, COD]);
-    charts.set(outfall, renderChart(charts.get(outfall), box.querySelector('.plot'), `${outfall} — flow and COD`, [FLOW, COD], data, limits.get(outfall)));
+    charts.set(outfall, renderChart(charts.get(outfall), box.querySelector('.plot'), `${outfall} — flow and COD`, [FLOW, COD], data, limits.get(outfall), () => alertPanel.bandsOf(outfall)));
   }
+}
+
+/** The enterprise's credit score and what it rests on (GET /api/v1/records: computed from on-chain facts). */
+async function renderRecord() {
+  const box = document.getElementById('record');
+  let record;
+  try {
+    [record] = (await getJson(`/api/v1/records?enterprise=${encodeURIComponent(enterprise)}`)).records;
+  } catch (error) {
+    box.replaceChildren(el('p', { class: 'hint' }, `no record: ${error.message}`));
+    return;
+  }
+  const { facts } = record;
+  box.replaceChildren(
+    el(
+      'div',
+      { class: `card${record.score < 60 ? ' debt' : ''}`, 'data-testid': 'record' },
+      el('div', { class: 'label' }, 'credit score'),
+      el('div', { class: 'value', 'data-testid': 'score' }, `${record.score} / 100`),
+      el('div', { class: 'sub', 'data-testid': 'record-confirmed' }, `${facts.confirmedAlerts} confirmed alert${facts.confirmedAlerts === 1 ? '' : 's'} in the last year`),
+      el('div', { class: `sub${facts.blacklisted ? ' bad' : ''}` }, facts.blacklisted ? 'blacklisted' : 'not blacklisted'),
+    ),
+    el(
+      'div',
+      { class: 'card' },
+      el('div', { class: 'label' }, 'why'),
+      ...(record.deductions.length === 0 ? [el('div', { class: 'sub' }, 'a clean record: nothing deducted')] : record.deductions.map((d) => el('div', { class: 'sub' }, `−${d.points}: ${d.note}`))),
+    ),
+  );
 }
 
 async function renderSettlements() {
@@ -229,21 +259,32 @@ function showWarning(w) {
 async function refresh() {
   try {
     outfalls = (await getJson(`/api/v1/outfalls?enterprise=${encodeURIComponent(enterprise)}`)).outfalls;
-    await Promise.all([renderBalances(), renderCharts(), renderSettlements()]);
+    await Promise.all([renderBalances(), renderRecord(), renderCharts(), renderSettlements()]);
     showError();
   } catch (error) {
     showError(error);
   }
 }
 
+// Its own alerts, read-only: the API answers this token with its enterprise's alerts only.
+const alertPanel = startAlertPanel({
+  chain,
+  minutes,
+  enterprise,
+  showEnterprise: false,
+  outfalls: () => outfalls.map((o) => ({ enterprise: o.enterprise, outfall: o.outfall })),
+  onChange: () => {
+    for (const chart of charts.values()) chart.redraw(false, false);
+  },
+});
 document.getElementById('reload-readings').addEventListener('click', () => void renderReadings().catch(showError));
-await Promise.all([renderBalances(), renderCharts(), renderSettlements(), renderReadings()]).catch(showError);
+await Promise.all([renderBalances(), renderRecord(), renderCharts(), renderSettlements(), renderReadings()]).catch(showError);
 followEvents(
   '/api/v1/events?types=TopUpWarning,LoadDeducted&backlog=100',
   (type, event) => {
     if (event.enterprise !== enterprise) return; // the bureau's stream carries every enterprise
     if (type === 'TopUpWarning') showWarning(event);
-    else void Promise.all([renderBalances(), renderSettlements()]).catch(showError); // a settlement charged it: show it now
+    else void Promise.all([renderBalances(), renderRecord(), renderSettlements()]).catch(showError); // a settlement charged it: show it now (the debt moves the score)
   },
   (state) => {
     document.getElementById('stream-state').textContent = state === 'live' ? '(live from the chain)' : `(${state})`;

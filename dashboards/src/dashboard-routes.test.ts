@@ -53,6 +53,7 @@ describe('dashboardRoutes', () => {
       rpcUrl: 'http://127.0.0.1:8545',
       contract: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
       blacklist: null,
+      alertRegistry: null,
       fromBlock: 0,
       refreshMs: 5000,
     });

@@ -13,6 +13,8 @@ export interface DashboardRoutesOptions {
   contract: string;
   /** Address of the Blacklist contract (the blacklist panels); without it the pages say there is none. */
   blacklist?: string;
+  /** Address of the AlertRegistry contract (alerts' evidence hashes and verdicts); without it the pages check no alert on chain. */
+  alertRegistry?: string;
   /** First block to read EmissionLedger's events from (its deployment block). Default 0. */
   fromBlock?: number;
   /** How often the pages refresh balances, charts and settlements, in milliseconds. Default 5000. */
@@ -74,6 +76,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
     rpcUrl: options.rpcUrl,
     contract: options.contract,
     blacklist: options.blacklist ?? null,
+    alertRegistry: options.alertRegistry ?? null,
     fromBlock: options.fromBlock ?? 0,
     refreshMs: options.refreshMs ?? 5000,
   };

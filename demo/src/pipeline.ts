@@ -26,6 +26,7 @@ import {
   createEvmAlertLedger,
   deployAlertRegistry,
   startDetectionService,
+  createEvmEnterpriseRecord,
 } from '@qingliu/cloud';
 import type { BrokerAccount, Cloud, DetectionService, PipelineAlert, EmbeddedBroker, Ledger, ReadingStore, Settler, ApiServer } from '@qingliu/cloud';
 import { loadDeviceKeys, parseEdgeConfig, startEdgeAgent } from '@qingliu/edge';
@@ -195,13 +196,14 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     stops.push(() => broker.close());
     for (const config of edgeConfigs) config.mqtt.url = broker.url;
 
-    const bureau = await createBureauClient({ rpcUrl: anvil.rpcUrl, privateKey: bureauKey, address: ledgerAddress });
+    // Kept open: the API sends the bureau's verdicts on alerts and blacklistings with it.
+    const bureau = await createBureauClient({ rpcUrl: anvil.rpcUrl, privateKey: bureauKey, address: ledgerAddress, blacklist: blacklistAddress, alertRegistry: alertRegistry.address });
+    stops.push(() => bureau.close());
     for (const enterprise of enterprises) {
       for (const [pollutant, milligrams] of Object.entries(options.allocationMilligrams)) {
         await bureau.allocate(enterprise, pollutant as PollutantCode, milligrams);
       }
     }
-    await bureau.close();
 
     const database = 'qingliu';
     const store = await createInfluxStore({ url: influxd.url, database });
@@ -300,8 +302,13 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       logger: logger.child({ stage: 'detect' }),
     });
     stops.push(() => detection.close());
+    // The enterprises' records (credit score from on-chain facts only) and the bureau's verdicts, on the API.
+    const records = await createEvmEnterpriseRecord({ rpcUrl: anvil.rpcUrl, emissionLedger: ledgerAddress, alertRegistry: alertRegistry.address, blacklist: blacklistAddress, pollutants: CHARGED_POLLUTANTS });
+    stops.push(() => records.close());
     const status = await startApiServer({
       alerts: alertStore,
+      verdicts: { alertLedger, bureau },
+      records: { records, bureau },
       store,
       registry,
       tokens: [
@@ -319,7 +326,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       }),
       metrics: { ingest: () => cloud.ingester.stats(), batchesSettled: () => cloud.settler?.settled().length ?? 0 },
       status: () => cloud.status(),
-      dashboards: { rpcUrl: anvil.rpcUrl, contract: ledgerAddress, blacklist: blacklistAddress },
+      dashboards: { rpcUrl: anvil.rpcUrl, contract: ledgerAddress, blacklist: blacklistAddress, alertRegistry: alertRegistry.address },
       logger: logger.child({ stage: 'api' }),
     });
     stops.push(() => status.close());

@@ -137,14 +137,23 @@ export async function startDetectionService(params: DetectionServiceParameters):
     if (test.ts.length === 0) return [];
     const detector = await createDetector(names);
     await detector.fit([train]);
-    return (await detector.detect([test])).map((a) => {
+    const out: PipelineAlert[] = [];
+    for (const found of await detector.detect([test])) {
+      let a = found;
       // A later run may see the incident begin a sample earlier or later: it is the same incident.
       const earlier = [...known.values()].find((k) => sameIncident(k, a));
-      const merged: Alert = earlier ? { ...a, start: earlier.start, end: Math.max(earlier.end, a.end), score: Math.max(earlier.score, a.score) } : a;
-      const closed = merged.end < t - params.closeAfterMs;
-      const p = toPipelineAlert(merged, o.enterprise, closed);
-      return earlier ? { ...p, id: earlier.id } : { ...p, id: alertId(merged) };
-    });
+      if (earlier?.closed) {
+        // A closed alert is final (its evidence hash may be on chain): only what comes after it is new.
+        if (a.end <= earlier.end) continue;
+        a = { ...a, start: earlier.end + 1 };
+      } else if (earlier) {
+        // The same open incident: it keeps its id and start; the run that saw more of it describes it.
+        a = a.end >= earlier.end ? { ...a, start: earlier.start, score: Math.max(earlier.score, a.score) } : { ...earlier };
+      }
+      const p = toPipelineAlert(a, o.enterprise, a.end < t - params.closeAfterMs);
+      out.push(earlier && !earlier.closed ? { ...p, id: earlier.id } : { ...p, id: alertId(a) });
+    }
+    return out;
   }
 
   async function record(a: StoredAlert): Promise<StoredAlert> {

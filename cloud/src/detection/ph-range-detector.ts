@@ -42,7 +42,7 @@ export class PhRangeDetector implements Detector {
           for (let i = run.first; i <= run.last && readings.length < 20; i += 1) {
             readings.push({ ts: s.ts[i]!, channel, value: ph[i]!, expected: ph[i]! < low ? low : high });
           }
-          return { detector: this.name, threshold: ph[run.peak]! < low ? low : high, readings, note: `pH outside ${low}-${high} (peak ${ph[run.peak]})` };
+          return { detector: this.name, threshold: ph[run.peak]! < low ? low : high, readings, note: `pH outside ${low}-${high} (peak ${Number(ph[run.peak]!.toFixed(2))})` };
         }),
       );
     }

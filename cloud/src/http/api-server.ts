@@ -18,6 +18,10 @@ import type { PermitLimit } from '../registry/permit-limits.js';
 import { chartInterval } from './chart-interval.js';
 import { eventStreamRoutes } from './event-stream-routes.js';
 import { alertRoutes } from './alert-routes.js';
+import { verdictRoutes } from './verdict-routes.js';
+import type { VerdictRoutesParameters } from './verdict-routes.js';
+import { recordRoutes } from './record-routes.js';
+import type { RecordRoutesParameters } from './record-routes.js';
 import type { AlertStore } from '../ports/alert-store.js';
 import { outfallRoutes } from './outfall-routes.js';
 import { registerApiRoles, requireRole, scopeToCaller } from './roles.js';
@@ -46,6 +50,10 @@ export interface ApiServerParameters {
   ledgerEvents?: LedgerEventFeed;
   /** Detected alerts, for GET /api/v1/alerts. */
   alerts?: AlertStore | undefined;
+  /** The bureau's verdicts on alerts: POST /api/v1/alerts/:id/verdict (verdict-routes.ts). */
+  verdicts?: Omit<VerdictRoutesParameters, 'logger'> | undefined;
+  /** Enterprises' records and credit scores from the chain: GET /api/v1/records, POST /api/v1/enterprises/:id/blacklist (record-routes.ts). */
+  records?: Omit<RecordRoutesParameters, 'registry' | 'logger'> | undefined;
   logger?: Logger;
 }
 
@@ -190,6 +198,8 @@ export async function startApiServer(params: ApiServerParameters): Promise<ApiSe
   });
   await eventStreamRoutes(app, { events: params.ledgerEvents });
   await alertRoutes(app, { alerts: params.alerts });
+  await verdictRoutes(app, { ...params.verdicts, logger: params.logger });
+  await recordRoutes(app, { ...params.records, registry: params.registry, logger: params.logger });
   if (params.dashboards) await dashboardRoutes(app, params.dashboards);
 
   await app.listen({ host: params.host ?? '127.0.0.1', port: params.port ?? 0 });
