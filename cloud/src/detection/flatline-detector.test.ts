@@ -21,8 +21,9 @@ describe('FlatlineDetector', () => {
     const alerts = await d.detect(withPattern(test, { kind: 'flatline' }, 200, 30));
     expect(alerts).toHaveLength(1);
     const [a] = alerts;
-    // Sample 200 is the frozen value itself; 201.. repeat it; every channel at its 3rd equal sample (202) fires.
-    expect(a).toMatchObject({ outfall: 'ent-a-dw001', kind: 'flatline', start: test[0]!.ts[202], end: test[0]!.ts[229] });
+    // Sample 200 is the frozen value itself; at 201 five continuous channels repeat at once: noise never does that.
+    expect(a).toMatchObject({ outfall: 'ent-a-dw001', kind: 'flatline', start: test[0]!.ts[201], end: test[0]!.ts[229] });
+    expect(a!.evidence.note).toMatch(/chance of 1 in 10\^\d+/);
     expect(a!.evidence.readings.map((r) => r.channel).sort()).toEqual(['cod', 'flow', 'nh3n', 'ph', 'tp']);
     expect(a!.evidence.readings.every((r) => r.ts === test[0]!.ts[200])).toBe(true);
   });
