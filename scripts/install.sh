@@ -3,7 +3,8 @@
 # Safe to run again: it installs only what is missing.
 #   Debian packages: influxdb (InfluxDB 1.x server), influxdb-client (the `influx` CLI), mosquitto,
 #                    python3-pymodbus, socat, mbpoll (independent Modbus peers for the edge tests),
-#                    openssl (test certificates), chromium (dashboard tests, driven by playwright-core)
+#                    openssl (test certificates), chromium (dashboard tests, driven by playwright-core),
+#                    fonts-wqy-microhei (Chinese text in the dashboards' screenshots)
 #   npm packages:    from package-lock.json (npm ci), only when the lock file changed
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +19,7 @@ have openssl || missing+=(openssl)
 have socat || missing+=(socat)
 have mbpoll || missing+=(mbpoll)
 have chromium || missing+=(chromium)
+[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
 /usr/bin/python3 -c 'import pymodbus' >/dev/null 2>&1 || missing+=(python3-pymodbus)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=''

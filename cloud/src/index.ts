@@ -71,3 +71,4 @@ export * from './ports/enterprise-record.js';
 export * from './chain/evm-enterprise-record.js';
 export * from './http/verdict-routes.js';
 export * from './http/record-routes.js';
+export * from './detection/traceability.js';

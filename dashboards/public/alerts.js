@@ -14,6 +14,7 @@ export const KINDS = {
   dilution: { colour: '#2563eb', words: 'dilution' },
   'night-flow': { colour: '#4338ca', words: 'night-time flow' },
   'flow-surge': { colour: '#0891b2', words: 'flow surge' },
+  'level-shift': { colour: '#7c3aed', words: 'lasting change of level' },
   flatline: { colour: '#d97706', words: 'flatline (frozen analyzer)' },
   replay: { colour: '#a16207', words: 'replayed values' },
   anomaly: { colour: '#475569', words: 'anomaly' },

@@ -1,7 +1,8 @@
 /* global document, window */
 // The bureau's view: every outfall's state (online, offline, alarm) and charts against the permitted limits,
-// every enterprise's credits and blacklist standing, top-up warnings as they arrive, the blacklist, and
-// every settlement. Needs the bureau's token (the API refuses anyone else the off-chain data).
+// every enterprise's credits and blacklist standing, top-up warnings as they arrive, the blacklist, every
+// settlement, and the traceability ranking for a river event. Needs the bureau's token (the API refuses anyone
+// else the off-chain data).
 import {
   COD,
   FLOW,
@@ -25,6 +26,7 @@ import {
 } from './common.js';
 import { alignWindows, limitMap, renderChart } from './charts.js';
 import { startAlertPanel } from './alerts.js';
+import { startTraceabilityPanel } from './traceability.js';
 
 const NH3N = 'w21003';
 const PH = 'w01001';
@@ -297,6 +299,8 @@ const alertPanel = startAlertPanel({
     for (const { chart } of charts.values()) chart.redraw(false, false);
   },
 });
+// Traceability: the bureau's upload of a river station's readings, ranked against the outfalls (POST /api/v1/traceability).
+void startTraceabilityPanel();
 await refresh();
 followEvents(
   '/api/v1/events?types=TopUpWarning&backlog=12',

@@ -5,3 +5,4 @@ export * from './scenario.js';
 export * from './scenario-model.js';
 export * from './plant.js';
 export * from './scenario-suite.js';
+export * from './river.js';

@@ -50,8 +50,11 @@ export async function startInfluxd(params: StartInfluxdParameters = {}): Promise
       '  max-body-size = 0',
       '[monitor]',
       '  store-enabled = false',
+      // The reading store's rollups are kept by continuous queries (cloud/src/store/rollup-levels.ts).
       '[continuous_queries]',
-      '  enabled = false',
+      '  enabled = true',
+      '  log-enabled = false',
+      '  run-interval = "1s"',
       '',
     ].join('\n'),
   );

@@ -37,6 +37,7 @@ const ALERT_KINDS = Object.keys({
   dilution: 0,
   'night-flow': 0,
   'flow-surge': 0,
+  'level-shift': 0,
   flatline: 0,
   replay: 0,
   'ph-out-of-range': 0,

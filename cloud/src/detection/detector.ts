@@ -18,7 +18,7 @@ export interface OutfallSeries {
  * What an alert says happened. `anomaly`: far from normal with no rule to name
  * the pattern (a learned model's reconstruction error, a drop, a pH swing).
  */
-export type AlertKind = 'spike' | 'bypass-dump' | 'dilution' | 'night-flow' | 'flow-surge' | 'flatline' | 'replay' | 'ph-out-of-range' | 'anomaly';
+export type AlertKind = 'spike' | 'bypass-dump' | 'dilution' | 'night-flow' | 'flow-surge' | 'level-shift' | 'flatline' | 'replay' | 'ph-out-of-range' | 'anomaly';
 
 /** One reading an alert points at, with what the detector expected there. */
 export interface EvidenceReading {

@@ -1,6 +1,7 @@
 /** Runs several detectors behind the one port; alerts are concatenated, ordered by outfall and start. */
 import type { Alert, Detector, OutfallSeries } from './detector.js';
 import { DetectionError } from './detector.js';
+import { ChangePointDetector } from './change-point-detector.js';
 import { FlatlineDetector } from './flatline-detector.js';
 import { PhRangeDetector } from './ph-range-detector.js';
 import { ReplayDetector } from './replay-detector.js';
@@ -56,7 +57,7 @@ export function absorbTamperReturns(sorted: readonly Alert[]): Alert[] {
   return out;
 }
 
-export const DETECTOR_NAMES = ['residual', 'flatline', 'replay', 'ph-range', 'autoencoder', 'rolling-zscore', 'global-zscore'] as const;
+export const DETECTOR_NAMES = ['residual', 'flatline', 'replay', 'ph-range', 'change-point', 'autoencoder', 'rolling-zscore', 'global-zscore'] as const;
 export type DetectorName = (typeof DETECTOR_NAMES)[number];
 /** The rules on robust statistics. `autoencoder` adds the learned model; the z-scores are the baselines to beat. */
 export const DEFAULT_DETECTORS: readonly DetectorName[] = ['residual', 'flatline', 'replay', 'ph-range'];
@@ -88,6 +89,8 @@ export async function createDetector(names: readonly string[] = DEFAULT_DETECTOR
           return new ResidualDetector(z);
         case 'replay':
           return new ReplayDetector();
+        case 'change-point':
+          return new ChangePointDetector();
         case 'autoencoder':
           return new autoencoder!(z);
         default:

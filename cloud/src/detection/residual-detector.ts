@@ -241,6 +241,7 @@ export class ResidualDetector implements Detector {
       'night-flow': "flow above the plant's usual level in its quiet hours",
       'flow-surge': 'flow above its usual level for this time of day',
       anomaly: 'reading far from its usual level for this time of day',
+      'level-shift': '',
       flatline: '',
       replay: '',
       'ph-out-of-range': '',

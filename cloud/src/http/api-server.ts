@@ -24,6 +24,7 @@ import { recordRoutes } from './record-routes.js';
 import type { RecordRoutesParameters } from './record-routes.js';
 import type { AlertStore } from '../ports/alert-store.js';
 import { outfallRoutes } from './outfall-routes.js';
+import { traceabilityRoutes } from './traceability-routes.js';
 import { registerApiRoles, requireRole, scopeToCaller } from './roles.js';
 import type { ApiToken } from './roles.js';
 
@@ -200,6 +201,7 @@ export async function startApiServer(params: ApiServerParameters): Promise<ApiSe
   await alertRoutes(app, { alerts: params.alerts });
   await verdictRoutes(app, { ...params.verdicts, logger: params.logger });
   await recordRoutes(app, { ...params.records, registry: params.registry, logger: params.logger });
+  await traceabilityRoutes(app, { store: params.store, registry: params.registry });
   if (params.dashboards) await dashboardRoutes(app, params.dashboards);
 
   await app.listen({ host: params.host ?? '127.0.0.1', port: params.port ?? 0 });

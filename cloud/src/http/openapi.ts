@@ -1,4 +1,6 @@
 /** The HTTP API's OpenAPI 3.1 document, served at /api/v1/openapi.json. */
+import { traceabilityBodySchema } from './traceability-routes.js';
+
 const id = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } as const;
 const time = { type: 'string', description: 'ISO 8601 time, or milliseconds since the epoch' } as const;
 
@@ -127,6 +129,20 @@ export const openApiDocument = {
         summary: "EmissionLedger's events as server-sent events, filtered by role (an enterprise: its own and every anchoring; the public: anchorings)",
         'x-roles': ['bureau', 'enterprise', 'public'],
         responses: { 200: { description: 'text/event-stream; event: BatchSettled | LoadDeducted | OverDischarged | TopUpWarning | CreditsAllocated' } },
+      },
+    },
+    '/api/v1/traceability': {
+      post: {
+        summary:
+          "Ranks the upstream outfalls by how well their discharge explains a river station's event (污水溯源, cloud/README.md \"Traceability\"); " +
+          'an outfall sent without its series is read from the store as means on the station\'s step',
+        'x-roles': ['bureau'],
+        requestBody: { required: true, content: { 'application/json': { schema: traceabilityBodySchema } } },
+        responses: {
+          200: { description: '{pollutant, event, ranking:[{outfall, score, lagMinutes, correlation, explainedShare, verdict, explanation, riseFactor, riseZ, spreadMinutes, sourceWindow, impliedVelocityMs?}], stored:[{outfall, ts, flow, concentration}]}' },
+          400: { description: 'input the ranking cannot judge, with its message (too little history, no rise in the event window, an outfall not enrolled...)' },
+          413: { description: 'a body over 8 MiB' },
+        },
       },
     },
   },

@@ -130,6 +130,8 @@ export function describeIngestOverBroker(
       forged.readings[0]!.value = 0;
       await context.edge.publishAsync(TOPIC_A, JSON.stringify(forged), { qos: 1 });
       await waitFor(() => context.ingester.stats().messages >= 3, 5000, 'three messages');
+      // With a journal the broker is acknowledged once journaled; the store write follows.
+      await waitFor(() => context.ingester.stats().stored >= 50, 10_000, 'the readings stored');
       const stats = context.ingester.stats();
       expect(stats.stored).toBe(50);
       expect(stats.duplicates).toBe(50);
@@ -147,7 +149,7 @@ export function describeIngestOverBroker(
       await waitFor(() => context.ingester.stats().storeRetries >= 2, 5000, 'store retries');
       expect(context.ingester.stats().stored).toBe(before);
       influxd = await startInfluxd({ dataDir, port });
-      await waitFor(() => context.ingester.stats().stored === before + 30, 10_000, 'the held readings');
+      await waitFor(() => context.ingester.stats().stored === before + 30, 20_000, 'the held readings');
       expect(await storedSeqs()).toEqual({ rows: 80, seqs: 80 });
     });
 

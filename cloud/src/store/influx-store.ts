@@ -1,8 +1,13 @@
 import { FieldType, InfluxDB } from 'influx';
 import { QingliuError, idSchema, isPollutantCode } from '@qingliu/protocol';
 import type { PollutantCode, QualityFlag } from '@qingliu/protocol';
-import type { ReadingQuery, ReadingStore, StoredReading } from '../ports/reading-store.js';
+import type { ReadingMean, ReadingQuery, ReadingStore, ReadingWindow, StoredReading } from '../ports/reading-store.js';
 import { readingLine } from './line-protocol.js';
+import { ARRIVAL_ALLOWANCE_MS, backfillStatements } from './rollup-levels.js';
+import { ensureRollups } from './rollup-setup.js';
+import type { BackfillRange } from './rollup-levels.js';
+import { foldPieces, pieceStatement, planPieces, whereClause } from './rollup-query.js';
+import type { InfluxResult } from './rollup-query.js';
 
 /**
  * Readings in InfluxDB 1.x: measurement `reading`; tags enterprise, outfall,
@@ -19,9 +24,28 @@ export interface InfluxStoreParameters {
   database: string;
   /** Per-request timeout, milliseconds. */
   timeoutMs?: number;
+  /**
+   * Keep rollups (1 m and 1 h sums, counts, minima, maxima: rollup-levels.ts) and read windowed
+   * queries from them (default true). False reads the raw readings only and creates nothing.
+   */
+  rollups?: boolean;
+  /** The wall clock, ms since the epoch (default Date.now): which readings are late, which buckets are sealed. */
+  clock?: () => number;
 }
 
-export async function createInfluxStore(params: InfluxStoreParameters): Promise<ReadingStore> {
+/** The InfluxDB reading store: the port, and the rollups' backfill for operators and tests. */
+export interface InfluxReadingStore extends ReadingStore {
+  /**
+   * Recomputes every rollup bucket touching a range (of some devices, or all) from the raw readings.
+   * The store runs it itself, behind the writes of late readings; an operator runs it after readings older
+   * than the continuous queries reach were written to InfluxDB some other way.
+   */
+  rebuildRollups(range: BackfillRange): Promise<void>;
+  /** Resolves once the rollup buckets of every late reading written so far are rebuilt. */
+  flushRollups(): Promise<void>;
+}
+
+export async function createInfluxStore(params: InfluxStoreParameters): Promise<InfluxReadingStore> {
   const url = new URL(params.url);
   const influx = new InfluxDB({
     host: url.hostname,
@@ -54,16 +78,107 @@ export async function createInfluxStore(params: InfluxStoreParameters): Promise<
   const writeUrl = new URL('/write', params.url);
   writeUrl.searchParams.set('db', params.database);
   writeUrl.searchParams.set('precision', 'ms');
-  // The database is made on first use, so the store can be created while InfluxDB is down.
+  const rollups = params.rollups ?? true;
+  const clock = params.clock ?? Date.now;
+
+  /** Statements run in order in one request (POST: SELECT ... INTO and CREATE need it); each statement's result. */
+  const run = async (statements: readonly string[], what = 'query'): Promise<InfluxResult[]> => {
+    const form = new URLSearchParams({ db: params.database, epoch: 'ms', q: statements.join(';\n') });
+    let body: { results?: InfluxResult[]; error?: string };
+    try {
+      const response = await fetch(new URL('/query', params.url), { method: 'POST', body: form, signal: AbortSignal.timeout(timeoutMs) });
+      body = (await response.json()) as typeof body;
+    } catch (cause) {
+      throw unavailable(what, cause);
+    }
+    const error = body.error ?? body.results?.find((r) => r.error)?.error;
+    if (error) throw unavailable(what, new Error(error));
+    return body.results ?? [];
+  };
+
+  // Backfills run one at a time, in the order of the writes that asked for them: a later backfill
+  // of the same buckets reads everything the earlier one did, so the last write to a bucket is right.
+  let backfills: Promise<unknown> = Promise.resolve();
+  const rebuildRollups = async (range: BackfillRange): Promise<void> => {
+    for (const device of range.devices ?? []) {
+      if (!idSchema.safeParse(device).success) throw new QingliuError('SCHEMA_INVALID', `bad device: ${device}`);
+    }
+    const job = backfills.then(() => run(backfillStatements(params.database, READING_MEASUREMENT, range), 'rollup backfill'));
+    backfills = job.catch(() => undefined);
+    await job;
+  };
+
+  // The database and the rollups are made on first use, so the store can be created while InfluxDB is down.
   let created = false;
   const ensureDatabase = async (): Promise<void> => {
     if (created) return;
     try {
       await influx.createDatabase(params.database);
-      created = true;
     } catch (cause) {
       throw unavailable('create database', cause);
     }
+    if (rollups) await ensureRollups({ database: params.database, rawMeasurement: READING_MEASUREMENT, run, rebuild: rebuildRollups });
+    created = true;
+  };
+
+  /**
+   * Late readings (rollup-levels.ts, ARRIVAL_ALLOWANCE_MS) leave their rollup buckets to be rebuilt, so no
+   * bucket a query trusts misses them (a continuous query may have passed over it already). The rebuild
+   * runs behind the write, not in it: an outbox replay after an outage is all late readings, and the
+   * ingester must keep its pace then most of all. Ranges wait merged per device; one worker rebuilds
+   * them, retrying with backoff while InfluxDB is down. The rollups are a cache of the raw readings: a
+   * process that stops with ranges still waiting leaves those buckets stale until `rebuildRollups`.
+   */
+  const waiting = new Map<string, { fromMs: number; toMs: number }[]>();
+  let worker: Promise<void> | undefined;
+  let backfillFailures = 0;
+  let closed = false;
+  const queueLate = (readings: readonly StoredReading[]): void => {
+    const horizon = clock() - ARRIVAL_ALLOWANCE_MS;
+    for (const r of readings) {
+      if (r.ts >= horizon) continue;
+      const spans = waiting.get(r.device) ?? [];
+      waiting.set(r.device, spans);
+      // Times within an hour of a waiting span join it: one rebuild covers them.
+      const near = spans.find((sp) => r.ts >= sp.fromMs - 3_600_000 && r.ts < sp.toMs + 3_600_000);
+      if (near) {
+        near.fromMs = Math.min(near.fromMs, r.ts);
+        near.toMs = Math.max(near.toMs, r.ts + 1);
+      } else spans.push({ fromMs: r.ts, toMs: r.ts + 1 });
+    }
+    if (waiting.size > 0) worker ??= drain().finally(() => (worker = undefined));
+  };
+  const drain = async (): Promise<void> => {
+    while (waiting.size > 0 && !closed) {
+      const [device, spans] = waiting.entries().next().value as [string, { fromMs: number; toMs: number }[]];
+      const span = spans.shift()!;
+      if (spans.length === 0) waiting.delete(device);
+      try {
+        await rebuildRollups({ ...span, devices: [device] });
+        backfillFailures = 0;
+      } catch {
+        backfillFailures += 1;
+        const again = waiting.get(device) ?? [];
+        again.push(span);
+        waiting.set(device, again);
+        if (closed) return;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 250 * 2 ** Math.min(backfillFailures, 7))).unref());
+      }
+    }
+  };
+
+  /** Windows from the rollups where they hold the range (rollup-query.ts); undefined when none can. */
+  const rolledUpWindows = async (query: ReadingQuery & { everyMs: number }, extremes: boolean) => {
+    if (!rollups) return undefined;
+    // Read what this store wrote: late readings in the range wait for their buckets' rebuild first.
+    const pending = (): boolean => [...waiting.values()].some((spans) => spans.some((sp) => sp.fromMs < query.toMs && sp.toMs + 3_600_000 > query.fromMs));
+    // Bounded: while InfluxDB refuses the rebuilds, the query answers from the rollups as they are.
+    const until = Date.now() + timeoutMs;
+    while (worker && pending() && Date.now() < until) await Promise.race([worker, new Promise((resolve) => setTimeout(resolve, 200).unref())]);
+    const pieces = planPieces(query.fromMs, query.toMs, query.everyMs, clock());
+    if (!pieces) return undefined;
+    const statements = pieces.map((piece) => pieceStatement(params.database, READING_MEASUREMENT, piece, query, extremes));
+    return foldPieces(await run(statements), query.everyMs, query.limit);
   };
 
   return {
@@ -87,6 +202,16 @@ export async function createInfluxStore(params: InfluxStoreParameters): Promise<
           details: text.slice(0, 500),
         });
       }
+      if (rollups) queueLate(readings);
+    },
+
+    async flushRollups() {
+      while (worker) await worker;
+    },
+
+    rebuildRollups: async (range) => {
+      await ensureDatabase();
+      await rebuildRollups(range);
     },
 
     async readBatch(batch) {
@@ -153,6 +278,14 @@ export async function createInfluxStore(params: InfluxStoreParameters): Promise<
 
     async queryWindows(query) {
       await ensureDatabase();
+      const folded = await rolledUpWindows(query, true);
+      if (folded) {
+        const out: ReadingWindow[] = [];
+        for (const { enterprise, outfall, device, pollutant, windows } of folded) {
+          for (const w of windows) out.push({ ts: w.ts, enterprise, outfall, device, pollutant, mean: w.sum / w.count, min: w.min, max: w.max, count: w.count });
+        }
+        return out;
+      }
       let rows: Record<string, unknown>[];
       try {
         rows = await influx.query(
@@ -179,6 +312,14 @@ export async function createInfluxStore(params: InfluxStoreParameters): Promise<
 
     async queryMeans(query) {
       await ensureDatabase();
+      const folded = await rolledUpWindows(query, false);
+      if (folded) {
+        const out: ReadingMean[] = [];
+        for (const { enterprise, outfall, device, pollutant, windows } of folded) {
+          for (const w of windows) out.push({ ts: w.ts, enterprise, outfall, device, pollutant, mean: w.sum / w.count });
+        }
+        return out;
+      }
       // Straight over HTTP with epoch=ms, parsed here: node-influx's row objects (a Date per row) cost
       // as much as InfluxDB's own work at 100,000 windows (bench/dashboard-query).
       const q =
@@ -206,21 +347,12 @@ export async function createInfluxStore(params: InfluxStoreParameters): Promise<
     },
 
     async close() {
+      // Rebuilds still waiting are given a few seconds; what is left stays stale until rebuildRollups.
+      await Promise.race([worker, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+      closed = true;
       // node-influx keeps no open connections beyond keep-alive sockets.
     },
   };
-}
-
-/** InfluxQL conditions for a query; ids are checked against the protocol's id pattern first, so they need no escaping. */
-function whereClause(query: ReadingQuery): string {
-  const conditions = [`time >= ${Math.trunc(query.fromMs)}ms`, `time < ${Math.trunc(query.toMs)}ms`];
-  for (const tag of ['enterprise', 'outfall', 'device', 'pollutant'] as const) {
-    const value = query[tag];
-    if (value === undefined) continue;
-    if (!idSchema.safeParse(value).success) throw new QingliuError('SCHEMA_INVALID', `bad ${tag}: ${value}`);
-    conditions.push(`"${tag}" = '${value}'`);
-  }
-  return conditions.join(' AND ');
 }
 
 function rowToReading(row: Record<string, unknown>): StoredReading {

@@ -106,20 +106,20 @@ export async function runAbuse(cluster: Cluster, logger: Logger): Promise<AbuseR
     }
     attacks.push({ attack: 'malformed messages', reason: 'SCHEMA_INVALID', sent: n });
 
-    // Every one refused and counted by the ingesters (bounded wait).
+    // Every one refused, counted and logged by the ingesters (bounded wait: the log lines come through a pipe, after the counters).
     const expected = (code: QingliuErrorCode): number => attacks.filter((a) => a.reason === code).reduce((s, a) => s + a.sent, 0);
+    const logged = (code: QingliuErrorCode): number => (cluster.rejectionsLogged.get(code) ?? 0) - (loggedBefore.get(code) ?? 0);
     let after = before;
     const deadline = Date.now() + 120_000;
     while (Date.now() < deadline) {
       after = await rejectedCounters(cluster);
-      if (attacks.every((a) => (after[a.reason] ?? 0) - (before[a.reason] ?? 0) >= expected(a.reason))) break;
+      if (attacks.every((a) => (after[a.reason] ?? 0) - (before[a.reason] ?? 0) >= expected(a.reason) && logged(a.reason) >= expected(a.reason))) break;
       await sleep(500);
     }
     const rows: AbuseRow[] = attacks.map(({ attack, reason, sent }) => {
       const counted = (after[reason] ?? 0) - (before[reason] ?? 0);
-      const logged = (cluster.rejectionsLogged.get(reason) ?? 0) - (loggedBefore.get(reason) ?? 0);
       // Two attacks never share a reason here, so each count is the attack's own (a redelivery could add a DUPLICATE).
-      return { attack, sent, reason, counted, logged, ok: counted >= sent && logged >= sent };
+      return { attack, sent, reason, counted, logged: logged(reason), ok: counted >= sent && logged(reason) >= sent };
     });
     rows.push(...(await chainAbuse(cluster, logger)));
     return rows;
