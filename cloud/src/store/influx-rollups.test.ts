@@ -144,6 +144,15 @@ describe('InfluxDB rollups', () => {
     for (const everyMs of [M, H]) expectSameWindows(await store.queryWindows({ ...recent, everyMs }), await raw.queryWindows({ ...recent, everyMs }));
   });
 
+  it('answers a query right after a late write with the late reading in it, without waiting for the rebuild to be asked', async () => {
+    const hour = Math.floor(historyFrom / H) * H + 20 * H;
+    await store.write([reading('dev-b', 'w01018', hour + 10 * M, 5000)]);
+    // No flushRollups(): the store itself holds the query until the rebuild is done, or reads the raw readings.
+    const query = { fromMs: hour - H, toMs: hour + 2 * H, limit: 1000, everyMs: H };
+    expect((await store.queryWindows(query)).find((w) => w.device === 'dev-b' && w.pollutant === 'w01018' && w.ts === hour)!.max).toBe(5000);
+    expectSameWindows(await store.queryWindows(query), await raw.queryWindows(query));
+  });
+
   it('catches up with readings written around it once an operator rebuilds the range', async () => {
     const hour = Math.floor(historyFrom / H) * H + 9 * H;
     // Written without the store's backfill (as another writer would): the rollups do not know them yet.

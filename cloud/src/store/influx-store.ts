@@ -133,6 +133,8 @@ export async function createInfluxStore(params: InfluxStoreParameters): Promise<
   let worker: Promise<void> | undefined;
   let backfillFailures = 0;
   let closed = false;
+  /** The span being rebuilt now (out of `waiting`, not yet in the rollups). */
+  let rebuilding: { fromMs: number; toMs: number } | undefined;
   const queueLate = (readings: readonly StoredReading[]): void => {
     const horizon = clock() - ARRIVAL_ALLOWANCE_MS;
     for (const r of readings) {
@@ -153,6 +155,7 @@ export async function createInfluxStore(params: InfluxStoreParameters): Promise<
       const [device, spans] = waiting.entries().next().value as [string, { fromMs: number; toMs: number }[]];
       const span = spans.shift()!;
       if (spans.length === 0) waiting.delete(device);
+      rebuilding = span;
       try {
         await rebuildRollups({ ...span, devices: [device] });
         backfillFailures = 0;
@@ -163,6 +166,8 @@ export async function createInfluxStore(params: InfluxStoreParameters): Promise<
         waiting.set(device, again);
         if (closed) return;
         await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 250 * 2 ** Math.min(backfillFailures, 7))).unref());
+      } finally {
+        rebuilding = undefined;
       }
     }
   };
@@ -171,10 +176,12 @@ export async function createInfluxStore(params: InfluxStoreParameters): Promise<
   const rolledUpWindows = async (query: ReadingQuery & { everyMs: number }, extremes: boolean) => {
     if (!rollups) return undefined;
     // Read what this store wrote: late readings in the range wait for their buckets' rebuild first.
-    const pending = (): boolean => [...waiting.values()].some((spans) => spans.some((sp) => sp.fromMs < query.toMs && sp.toMs + 3_600_000 > query.fromMs));
-    // Bounded: while InfluxDB refuses the rebuilds, the query answers from the rollups as they are.
-    const until = Date.now() + timeoutMs;
-    while (worker && pending() && Date.now() < until) await Promise.race([worker, new Promise((resolve) => setTimeout(resolve, 200).unref())]);
+    const touches = (sp: { fromMs: number; toMs: number }): boolean => sp.fromMs - 3_600_000 < query.toMs && sp.toMs + 3_600_000 > query.fromMs;
+    const pending = (): boolean => (rebuilding !== undefined && touches(rebuilding)) || [...waiting.values()].some((spans) => spans.some(touches));
+    // Bounded: a rebuild still waiting after a moment sends the query to the raw readings (slower, never stale).
+    const until = Date.now() + 2000;
+    while (worker && pending() && Date.now() < until) await Promise.race([worker, new Promise((resolve) => setTimeout(resolve, 100).unref())]);
+    if (worker && pending()) return undefined;
     const pieces = planPieces(query.fromMs, query.toMs, query.everyMs, clock());
     if (!pieces) return undefined;
     const statements = pieces.map((piece) => pieceStatement(params.database, READING_MEASUREMENT, piece, query, extremes));
