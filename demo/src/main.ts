@@ -27,7 +27,7 @@ await mkdir(workDir, { recursive: true });
 const logFile = join(workDir, 'demo.log');
 const logger = pino({ level: 'info' }, pino.destination({ dest: logFile, sync: false }));
 
-console.log('Qingliu demo: simulated plant -> edge agents -> MQTT -> ingester -> InfluxDB -> settlement on chain');
+console.log('Qingliu demo: simulated plant -> edge agents -> MQTT -> ingester -> InfluxDB -> anomaly detection -> settlement on chain -> dashboards');
 console.log(`Starting InfluxDB, an EVM node (anvil), 3 Modbus outfalls of 2 enterprises... (log: ${logFile})`);
 const pipeline = await startPipeline({
   workDir,
