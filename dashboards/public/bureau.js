@@ -3,6 +3,7 @@
 // every enterprise's credits and blacklist standing, top-up warnings as they arrive, the blacklist, every
 // settlement, and the traceability ranking for a river event. Needs the bureau's token (the API refuses anyone
 // else the off-chain data).
+import { renderBlacklistTable, renderSettlementsTable } from './ledger-tables.js';
 import {
   COD,
   FLOW,
@@ -206,50 +207,7 @@ async function renderCharts(outfalls) {
   }
 }
 
-function renderBlacklist(history) {
-  setRows(
-    document.getElementById('blacklist'),
-    history.length === 0
-      ? [el('tr', {}, el('td', { colspan: '6' }, config.blacklist ? 'no enterprise has been listed' : 'no Blacklist contract configured'))]
-      : [...history].reverse().map((h) =>
-          el(
-            'tr',
-            { 'data-testid': 'blacklist-row' },
-            el('td', {}, time(h.time)),
-            el('td', {}, names.get(h.enterpriseKey) ?? shortHash(h.enterpriseKey)),
-            el('td', { class: h.listed ? 'bad' : 'ok' }, h.listed ? 'listed' : 'delisted'),
-            el('td', {}, h.reason),
-            el('td', { class: 'mono', title: h.evidenceHash }, shortHash(h.evidenceHash)),
-            el('td', { class: 'mono', title: h.txHash }, shortHash(h.txHash)),
-          ),
-        ),
-  );
-}
 
-async function renderSettlements() {
-  const [batches, deductions] = await Promise.all([chain.settlements(20), chain.deductions()]);
-  document.getElementById('settlement-head').replaceChildren(
-    ...['batch', 'time', 'readings', ...enterprises.map((e) => `${e} charged`), 'Merkle root', 'transaction'].map((h) => el('th', {}, h)),
-  );
-  setRows(
-    document.getElementById('settlements'),
-    batches.map((b) => {
-      const own = deductions.filter((d) => d.batchId === b.batchId);
-      return el(
-        'tr',
-        { 'data-testid': 'settlement-row' },
-        el('td', {}, String(b.batchId)),
-        el('td', {}, time(b.time)),
-        el('td', {}, String(b.readingCount)),
-        ...enterprises.map((e) =>
-          el('td', {}, own.filter((d) => names.get(d.enterpriseKey) === e).map((d) => `${pollutantName(d.pollutant)} ${mass(d.milligrams)}`).join(', ') || '–'),
-        ),
-        el('td', { class: 'mono', title: b.root }, shortHash(b.root)),
-        el('td', { class: 'mono', title: b.txHash }, shortHash(b.txHash)),
-      );
-    }),
-  );
-}
 
 function showWarning(w) {
   const tbody = document.getElementById('warnings');
@@ -272,8 +230,8 @@ function showWarning(w) {
 
 async function render() {
   const [outfalls, blacklist] = await Promise.all([renderOutfalls(), chain.blacklistHistory()]);
-  renderBlacklist(blacklist);
-  await Promise.all([renderEnterprises(blacklist), renderCharts(outfalls), renderSettlements()]);
+  renderBlacklistTable(blacklist, (key) => names.get(key) ?? shortHash(key), Boolean(config.blacklist));
+  await Promise.all([renderEnterprises(blacklist), renderCharts(outfalls), renderSettlementsTable(chain, enterprises, (key) => names.get(key) ?? shortHash(key), 20)]);
 }
 
 async function refresh() {

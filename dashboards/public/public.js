@@ -2,6 +2,7 @@
 // The public record: what is on chain, read in this browser straight from the chain node (ethers):
 // allocations, balances, settlements with their anchored Merkle roots, the blacklist.
 // From the server it takes only the chain's address and the enterprises' ids (to name their hashed keys).
+import { renderBlacklistTable, renderSettlementsTable } from './ledger-tables.js';
 import { connectChain, el, enterpriseNames, followEvents, getJson, mass, pollutantName, setRows, shortHash, showError, time } from './common.js';
 
 const config = await getJson('config.json');
@@ -60,56 +61,13 @@ function renderAllocations(allocations) {
   );
 }
 
-async function renderSettlements() {
-  const [batches, deductions] = await Promise.all([chain.settlements(15), chain.deductions()]);
-  document.getElementById('settlement-head').replaceChildren(
-    ...['batch', 'time', 'readings', ...enterprises.map((e) => `${e} charged`), 'Merkle root', 'transaction'].map((h) => el('th', {}, h)),
-  );
-  setRows(
-    document.getElementById('settlements'),
-    batches.map((b) => {
-      const own = deductions.filter((d) => d.batchId === b.batchId);
-      return el(
-        'tr',
-        { 'data-testid': 'settlement-row' },
-        el('td', {}, String(b.batchId)),
-        el('td', {}, time(b.time)),
-        el('td', {}, String(b.readingCount)),
-        ...enterprises.map((e) =>
-          el('td', {}, own.filter((d) => nameOf(d.enterpriseKey) === e).map((d) => `${pollutantName(d.pollutant)} ${mass(d.milligrams)}`).join(', ') || '–'),
-        ),
-        el('td', { class: 'mono', title: b.root }, shortHash(b.root)),
-        el('td', { class: 'mono', title: b.txHash }, shortHash(b.txHash)),
-      );
-    }),
-  );
-}
 
-function renderBlacklist(history) {
-  setRows(
-    document.getElementById('blacklist'),
-    history.length === 0
-      ? [el('tr', {}, el('td', { colspan: '6' }, config.blacklist ? 'no enterprise has been listed' : 'no Blacklist contract configured'))]
-      : [...history].reverse().map((h) =>
-          el(
-            'tr',
-            { 'data-testid': 'blacklist-row' },
-            el('td', {}, time(h.time)),
-            el('td', {}, nameOf(h.enterpriseKey)),
-            el('td', { class: h.listed ? 'bad' : 'ok' }, h.listed ? 'listed' : 'delisted'),
-            el('td', {}, h.reason),
-            el('td', { class: 'mono', title: h.evidenceHash }, shortHash(h.evidenceHash)),
-            el('td', { class: 'mono', title: h.txHash }, shortHash(h.txHash)),
-          ),
-        ),
-  );
-}
 
 async function render() {
   const [allocations, history] = await Promise.all([chain.allocations(), chain.blacklistHistory()]);
   renderAllocations(allocations);
-  renderBlacklist(history);
-  await Promise.all([renderEnterprises(allocations, history), renderSettlements()]);
+  renderBlacklistTable(history, nameOf, Boolean(config.blacklist));
+  await Promise.all([renderEnterprises(allocations, history), renderSettlementsTable(chain, enterprises, nameOf, 15)]);
 }
 
 async function refresh() {

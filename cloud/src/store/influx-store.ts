@@ -1,4 +1,5 @@
-import { FieldType, InfluxDB } from 'influx';
+import { FieldType } from 'influx';
+import { createInfluxConnection } from './influx-connection.js';
 import { QingliuError, idSchema, isPollutantCode } from '@qingliu/protocol';
 import type { PollutantCode, QualityFlag } from '@qingliu/protocol';
 import type { ReadingMean, ReadingQuery, ReadingStore, ReadingWindow, StoredReading } from '../ports/reading-store.js';
@@ -46,34 +47,21 @@ export interface InfluxReadingStore extends ReadingStore {
 }
 
 export async function createInfluxStore(params: InfluxStoreParameters): Promise<InfluxReadingStore> {
-  const url = new URL(params.url);
-  const influx = new InfluxDB({
-    host: url.hostname,
-    port: Number(url.port || 8086),
-    protocol: url.protocol === 'https:' ? 'https' : 'http',
-    database: params.database,
-    // Retries belong to the ingester (with backpressure), not hidden inside the client.
-    pool: { requestTimeout: params.timeoutMs ?? 10_000, maxRetries: 0 },
-    schema: [
-      {
-        measurement: READING_MEASUREMENT,
-        tags: ['enterprise', 'outfall', 'device', 'pollutant'],
-        fields: {
-          value: FieldType.FLOAT,
-          seq: FieldType.INTEGER,
-          flag: FieldType.STRING,
-          unit: FieldType.STRING,
-          batch: FieldType.INTEGER,
-        },
+  // Retries belong to the ingester (with backpressure), not hidden inside the client.
+  const connection = createInfluxConnection(params, [
+    {
+      measurement: READING_MEASUREMENT,
+      tags: ['enterprise', 'outfall', 'device', 'pollutant'],
+      fields: {
+        value: FieldType.FLOAT,
+        seq: FieldType.INTEGER,
+        flag: FieldType.STRING,
+        unit: FieldType.STRING,
+        batch: FieldType.INTEGER,
       },
-    ],
-  });
-  const unavailable = (what: string, cause: unknown): QingliuError =>
-    new QingliuError('STORE_UNAVAILABLE', `InfluxDB at ${params.url}: ${what} failed`, {
-      retryable: true,
-      cause,
-      details: cause instanceof Error ? cause.message : String(cause),
-    });
+    },
+  ]);
+  const { influx, unavailable } = connection;
   const timeoutMs = params.timeoutMs ?? 10_000;
   const writeUrl = new URL('/write', params.url);
   writeUrl.searchParams.set('db', params.database);
@@ -112,11 +100,7 @@ export async function createInfluxStore(params: InfluxStoreParameters): Promise<
   let created = false;
   const ensureDatabase = async (): Promise<void> => {
     if (created) return;
-    try {
-      await influx.createDatabase(params.database);
-    } catch (cause) {
-      throw unavailable('create database', cause);
-    }
+    await connection.ensureDatabase();
     if (rollups) await ensureRollups({ database: params.database, rawMeasurement: READING_MEASUREMENT, run, rebuild: rebuildRollups });
     created = true;
   };
