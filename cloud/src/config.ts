@@ -126,6 +126,12 @@ export const cloudConfigSchema = z.strictObject({
       browserRpcUrl: z.string().url().optional(),
       /** Address of the Blacklist contract, for the dashboards' blacklist panels. */
       blacklistAddress: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 20-byte hex address').optional(),
+      /**
+       * Environment variable holding the bureau's key, when this process sends the bureau's verdicts on
+       * alerts and its blacklistings from the dashboards (POST /api/v1/alerts/:id/verdict, .../blacklist).
+       * Without it those routes answer 501 and the bureau acts with its own tools.
+       */
+      bureauKeyEnv: z.string().optional(),
     })
     .default({ tokens: [], limits: [], dashboards: false }),
   /**

@@ -29,6 +29,9 @@ import { DeviceRegistry } from './registry/device-registry.js';
 import { createInfluxStore } from './store/influx-store.js';
 import { createInfluxAlertStore } from './store/influx-alert-store.js';
 import { createInfluxIngestProgress } from './store/influx-ingest-progress.js';
+import { createBureauClient } from './chain/bureau-client.js';
+import type { BureauClient } from './chain/bureau-client.js';
+import { createEvmEnterpriseRecord } from './chain/evm-enterprise-record.js';
 import { createEvmAlertLedger } from './chain/evm-alert-ledger.js';
 import { createMqttAlertPublisher } from './detection/mqtt-alert-publisher.js';
 import { startDetectionService } from './detection/detection-service.js';
@@ -41,7 +44,7 @@ import type { ReadingStore } from './ports/reading-store.js';
 async function startDetection(
   config: CloudConfig,
   ctx: { store: ReadingStore; registry: DeviceRegistry; mqttUrl: string; password: string | undefined },
-): Promise<{ alerts: AlertStore; close(): Promise<void> }> {
+): Promise<{ alerts: AlertStore; alertLedger: AlertLedger | undefined; close(): Promise<void> }> {
   const d = config.detection!;
   const closers: (() => Promise<void>)[] = [];
   const alerts = await createInfluxAlertStore(config.influx);
@@ -81,6 +84,7 @@ async function startDetection(
   });
   return {
     alerts,
+    alertLedger,
     async close() {
       await service.close();
       for (const close of closers.reverse()) await close();
@@ -178,8 +182,36 @@ async function main(): Promise<void> {
   if (ledgerEvents) closers.push(() => ledgerEvents.close());
   const detection = config.detection ? await startDetection(config, { store, registry, mqttUrl, password }) : undefined;
   if (detection) closers.push(() => detection.close());
+  // The enterprises' records (on-chain facts only) and, with the bureau's key, its verdicts and blacklistings.
+  const alertRegistry = config.detection?.alertRegistryAddress;
+  const records =
+    config.settlement && alertRegistry
+      ? await createEvmEnterpriseRecord({
+          rpcUrl: config.settlement.rpcUrl,
+          emissionLedger: config.settlement.ledgerAddress,
+          alertRegistry,
+          blacklist: config.api.blacklistAddress,
+          pollutants: config.settlement.pollutants as PollutantCode[],
+        })
+      : undefined;
+  if (records) closers.push(() => records.close());
+  let bureau: BureauClient | undefined;
+  if (config.api.bureauKeyEnv && config.settlement) {
+    const key = process.env[config.api.bureauKeyEnv];
+    if (!key) throw new Error(`api.bureauKeyEnv: environment variable ${config.api.bureauKeyEnv} is not set`);
+    bureau = await createBureauClient({
+      rpcUrl: config.settlement.rpcUrl,
+      privateKey: key,
+      address: config.settlement.ledgerAddress,
+      ...(config.api.blacklistAddress ? { blacklist: config.api.blacklistAddress } : {}),
+      ...(alertRegistry ? { alertRegistry } : {}),
+    });
+    closers.push(() => bureau!.close());
+  }
   const http = await startApiServer({
     ...(detection ? { alerts: detection.alerts } : {}),
+    verdicts: { alertLedger: detection?.alertLedger, bureau },
+    records: { records, bureau },
     tokens: config.api.tokens,
     limits: config.api.limits,
     agentStatus,
@@ -191,6 +223,7 @@ async function main(): Promise<void> {
             contract: config.settlement.ledgerAddress,
             fromBlock: config.settlement.ledgerFromBlock ?? 0,
             ...(config.api.blacklistAddress ? { blacklist: config.api.blacklistAddress } : {}),
+            ...(config.detection?.alertRegistryAddress ? { alertRegistry: config.detection.alertRegistryAddress } : {}),
           },
         }
       : {}),

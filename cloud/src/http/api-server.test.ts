@@ -11,7 +11,7 @@ import { DeviceRegistry } from '../registry/device-registry.js';
 import { createInfluxStore } from '../store/influx-store.js';
 import { startApiServer } from './api-server.js';
 import type { ApiServer } from './api-server.js';
-import { hashApiToken } from './roles.js';
+import { declaredRoutes, hashApiToken } from './roles.js';
 
 const T0 = Date.UTC(2026, 10, 24, 0, 0, 0);
 const BUREAU_TOKEN = 'bureau-token-for-the-api-test';
@@ -130,5 +130,18 @@ describe('HTTP API', () => {
     const { body } = await get('/api/v1/openapi.json');
     expect(body.openapi).toBe('3.1.0');
     expect(Object.keys(body.paths)).toEqual(expect.arrayContaining(['/api/v1/readings', '/api/v1/loads', '/metrics']));
+  });
+
+  it('documents every API route it serves, with the roles the route enforces', async () => {
+    const { body } = await get('/api/v1/openapi.json');
+    const paths = body.paths as Record<string, Record<string, { 'x-roles'?: string[] }>>;
+    const routes = declaredRoutes(api.app);
+    expect(routes.length).toBeGreaterThan(10);
+    for (const route of routes) {
+      const path = route.url.replace(/:(\w+)/g, '{$1}');
+      const doc = paths[path]?.[route.method.toLowerCase()];
+      expect({ route: `${route.method} ${path}`, documented: doc !== undefined }).toEqual({ route: `${route.method} ${path}`, documented: true });
+      expect({ route: `${route.method} ${path}`, roles: [...(doc!['x-roles'] ?? [])].sort() }).toEqual({ route: `${route.method} ${path}`, roles: [...route.roles].sort() });
+    }
   });
 });

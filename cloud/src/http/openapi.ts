@@ -70,6 +70,7 @@ export const openApiDocument = {
     '/health': { get: { summary: 'Liveness: the process answers', responses: { 200: { description: '{"ok":true}' } } } },
     '/status': { get: { summary: 'Ingest counters, settlements and balances', responses: { 200: { description: 'status' } } } },
     '/metrics': { get: { summary: 'Prometheus metrics (text exposition format)', responses: { 200: { description: 'metrics' } } } },
+    '/api/v1/openapi.json': { get: { summary: 'This document', 'x-roles': ['bureau', 'enterprise', 'public'], responses: { 200: { description: 'OpenAPI 3.1' } } } },
     '/api/v1/readings': {
       get: {
         summary: 'Stored readings in a time range; with `every`, downsampled to mean/min/max/count per window',
@@ -143,6 +144,51 @@ export const openApiDocument = {
           400: { description: 'input the ranking cannot judge, with its message (too little history, no rise in the event window, an outfall not enrolled...)' },
           413: { description: 'a body over 8 MiB' },
         },
+      },
+    },
+    '/api/v1/alerts': {
+      get: {
+        summary: 'Detected alerts overlapping a range (default: the last day), each with its evidence, evidence hash and, once closed, the transaction that recorded the hash (AlertRegistry)',
+        'x-roles': ['bureau', 'enterprise'],
+        parameters: [
+          { name: 'from', in: 'query', schema: { type: 'string' } },
+          { name: 'to', in: 'query', schema: { type: 'string' } },
+          { name: 'outfall', in: 'query', schema: { type: 'string' } },
+          { name: 'enterprise', in: 'query', schema: { type: 'string' } },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 10_000 } },
+        ],
+        responses: { 200: { description: '{alerts:[{id, enterprise, outfall, kind, start, end, score, closed, evidenceHash, txHash?, evidence:{detector, threshold, note, readings:[{ts, channel, value, expected}]}}]}' }, 404: { description: 'this process runs no detection' } },
+      },
+    },
+    '/api/v1/alerts/{id}/verdict': {
+      post: {
+        summary: "The bureau's verdict on a recorded alert, sent to AlertRegistry with reasonHash = sha256(reason)",
+        'x-roles': ['bureau'],
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^0x[0-9a-fA-F]{64}$' } }],
+        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['verdict', 'reason'], properties: { verdict: { enum: ['confirmed', 'dismissed'] }, reason: { type: 'string' } } } } } },
+        responses: {
+          200: { description: '{alertId, enterprise, verdict, reasonHash, txHash}' },
+          404: { description: 'ALERT_UNKNOWN: not on chain' },
+          409: { description: 'ALERT_DECIDED, with the verdict it has' },
+          501: { description: 'NO_BUREAU_KEY: this process holds no bureau key' },
+          503: { description: 'the chain is down (retryable, Retry-After)' },
+        },
+      },
+    },
+    '/api/v1/records': {
+      get: {
+        summary: "Each enterprise's credit score with its deductions and the on-chain facts it rests on (confirmed alerts, blacklist, credit debt)",
+        'x-roles': ['bureau', 'enterprise'],
+        parameters: [{ name: 'enterprise', in: 'query', schema: { type: 'string' } }],
+        responses: { 200: { description: '{records:[{enterprise, score, deductions, facts}]}' } },
+      },
+    },
+    '/api/v1/enterprises/{enterprise}/blacklist': {
+      post: {
+        summary: 'Lists the enterprise on the Blacklist once its confirmed alerts reach the threshold; evidence hash = sha256(canonicalJson(sorted confirmed alert ids))',
+        'x-roles': ['bureau'],
+        parameters: [{ name: 'enterprise', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: { 200: { description: '{enterprise, evidenceHash, txHash}' }, 409: { description: 'NOT_PROPOSED: below the threshold, or listed already' } },
       },
     },
   },

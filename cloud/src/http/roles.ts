@@ -71,6 +71,21 @@ export function requireRole(...roles: ApiRole[]): { config: { roles: readonly Ap
   return { config: { roles } };
 }
 
+/** A route under the API prefix with the roles it declared. */
+export interface DeclaredRoute {
+  method: string;
+  /** As fastify writes it: `/api/v1/alerts/:id/verdict`. */
+  url: string;
+  roles: readonly ApiRole[];
+}
+
+const DECLARED = new WeakMap<FastifyInstance, DeclaredRoute[]>();
+
+/** The API routes registered on `app` with their roles (to hold the OpenAPI document to them). */
+export function declaredRoutes(app: FastifyInstance): readonly DeclaredRoute[] {
+  return DECLARED.get(app) ?? [];
+}
+
 export interface RegisterApiRolesParameters {
   tokens: readonly ApiToken[];
   registry: DeviceRegistry;
@@ -94,12 +109,15 @@ export function registerApiRoles(app: FastifyInstance, params: RegisterApiRolesP
   }
 
   app.decorateRequest('caller', null as unknown as ApiCaller);
+  const declared: DeclaredRoute[] = [];
+  DECLARED.set(app, declared);
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith(prefix)) return;
     const roles = route.config?.roles;
     if (!roles || roles.length === 0 || roles.some((r) => !API_ROLES.includes(r))) {
       throw new Error(`route ${route.method} ${route.url}: declare who may call it with requireRole(...)`);
     }
+    for (const method of [route.method].flat()) if (method !== 'HEAD') declared.push({ method, url: route.url, roles });
   });
   app.addHook('onRequest', async (request) => {
     try {
