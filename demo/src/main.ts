@@ -135,5 +135,9 @@ async function shutdown(reason: string): Promise<void> {
   process.exit(0);
 }
 process.once('SIGINT', () => void shutdown('Ctrl-C'));
+// Output piped into `head` and closed: stop everything as on Ctrl-C, rather than die leaving the servers running.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') void shutdown('output closed');
+});
 process.once('SIGTERM', () => void shutdown('SIGTERM'));
 if (durationS !== undefined) setTimeout(() => void shutdown(`${durationS} s are up`), durationS * 1000);
