@@ -1,7 +1,8 @@
 import { connect } from 'mqtt';
 import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import { ALL_STATUS_TOPIC, QingliuError, parseAgentStatusTopic } from '@qingliu/protocol';
+import { ALL_STATUS_TOPIC, parseAgentStatusTopic } from '@qingliu/protocol';
+import { keepSubscribed } from './mqtt-subscription.js';
 
 /** One device as its edge agent last reported it on the retained status topic. */
 export interface ReportedDeviceStatus {
@@ -65,19 +66,7 @@ export async function createAgentStatusWatcher(params: AgentStatusWatcherParamet
       logger.warn({ topic, err: error }, 'unreadable agent status');
     }
   });
-  await new Promise<void>((resolve, reject) => {
-    const onError = (error: Error): void => {
-      client.end(true);
-      reject(new QingliuError('BROKER_UNAVAILABLE', `cannot connect to ${params.mqtt.url}`, { retryable: true, cause: error, details: error.message }));
-    };
-    client.once('connect', () => {
-      client.off('error', onError);
-      resolve();
-    });
-    client.once('error', onError);
-  });
-  client.on('error', (error) => logger.warn({ err: error }, 'mqtt error'));
-  await client.subscribeAsync(ALL_STATUS_TOPIC, { qos: 1 });
+  await keepSubscribed(client, params.mqtt.url, ALL_STATUS_TOPIC, logger);
 
   return {
     deviceStatus(device) {

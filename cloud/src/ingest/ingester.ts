@@ -1,5 +1,6 @@
 import { connect } from 'mqtt';
-import type { IPublishPacket, ISubscriptionMap, MqttClient } from 'mqtt';
+import { keepSubscribed } from './mqtt-subscription.js';
+import type { IPublishPacket, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { ALL_READINGS_TOPIC, QingliuError, isQingliuError } from '@qingliu/protocol';
 import type { QingliuErrorCode, Reading } from '@qingliu/protocol';
@@ -297,33 +298,7 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
         },
       );
     };
-    await new Promise<void>((resolve, reject) => {
-      const onError = (error: Error): void => {
-        client.end(true);
-        reject(new QingliuError('BROKER_UNAVAILABLE', `cannot connect to ${params.mqtt.url}`, { retryable: true, cause: error, details: error.message }));
-      };
-      client.once('connect', () => {
-        client.off('error', onError);
-        resolve();
-      });
-      client.once('error', onError);
-    });
-    client.on('error', (error) => logger.warn({ err: error }, 'mqtt error'));
-    await client.subscribeAsync(topic, { qos: 1 });
-    // Subscribe again on every reconnect, even when the broker says the session is present:
-    // Mosquitto 2.0.11 restores a persistent session after a restart without its shared
-    // subscriptions, and mqtt.js resubscribes only when the session is not present. Without
-    // this, the ingester would wait for ever while the broker acknowledged the agents'
-    // batches to nobody.
-    client.on('connect', () => {
-      // `resubscribe`: mqtt.js otherwise skips a topic it believes it is subscribed to.
-      const again = { [topic]: { qos: 1 } } as ISubscriptionMap;
-      again.resubscribe = true;
-      client.subscribe(again, (error) => {
-        if (error) logger.warn({ err: error, topic }, 'could not subscribe again after reconnecting');
-        else logger.info({ topic }, 'subscribed again after reconnecting');
-      });
-    });
+    await keepSubscribed(client, params.mqtt.url, topic, logger);
     return client;
   }
 
