@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { pino } from 'pino';
-import { createRiver, sampleRiver } from '@qingliu/firmware-sim';
+import { exampleRiverEvent } from '@qingliu/firmware-sim';
 import type { RiverSamples } from '@qingliu/firmware-sim';
 import { startPipeline } from './pipeline.js';
 import type { Pipeline } from './pipeline.js';
@@ -19,19 +19,10 @@ import type { Pipeline } from './pipeline.js';
 const SCREENSHOTS = fileURLToPath(new URL('../../dashboards/docs/', import.meta.url));
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-// Midnight, 2024-06-01, China Standard Time (UTC+8): the page runs in Asia/Shanghai too.
-const MIDNIGHT_CST = Date.UTC(2024, 4, 31, 16, 0, 0);
-const OUTFALLS = [
-  { id: 'ent-a-dw001', distanceKm: 1.8 },
-  { id: 'ent-b-dw001', distanceKm: 4.2 },
-  { id: 'ent-c-dw001', distanceKm: 7.5 },
-  { id: 'ent-d-dw001', distanceKm: 10.6 },
-];
-const CULPRIT = 'ent-c-dw001';
-// ent-c-dw001 dumps untreated water on 3 June at 10:20 for 50 minutes; the river runs at 0.6 m/s.
-const DUMP = { start: MIDNIGHT_CST + 2 * DAY + 10 * HOUR + 20 * MINUTE, minutes: 50 };
-const TRAVEL_MINUTES = 7500 / 0.6 / 60;
+// ent-c-dw001 dumps untreated water on 3 June (China Standard Time; the page runs in Asia/Shanghai too) at 10:20 for 50 minutes.
+const CASE = exampleRiverEvent();
+const { outfalls: OUTFALLS, culprit: CULPRIT, travelMinutes: TRAVEL_MINUTES } = CASE;
+const DUMP = { start: CASE.dump.start, minutes: (CASE.dump.end - CASE.dump.start) / MINUTE };
 
 const iso = (t: number): string => new Date(t).toISOString();
 /** `YYYY-MM-DD HH:MM` in China Standard Time, as the panel's event window inputs take it. */
@@ -66,14 +57,7 @@ describe('traceability in the bureau view, in Chromium, against the running pipe
       executablePath: '/usr/bin/chromium',
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
     });
-    const river = createRiver({
-      seed: 41,
-      velocity: 0.6,
-      baseFlow: 2,
-      outfalls: OUTFALLS,
-      events: [{ outfall: CULPRIT, kind: 'bypass-dump', start: DUMP.start, end: DUMP.start + DUMP.minutes * MINUTE }],
-    });
-    csv = riverCsv(sampleRiver(river, MIDNIGHT_CST, MIDNIGHT_CST + 3 * DAY, 5 * MINUTE));
+    csv = riverCsv(CASE.samples);
     pipeline = await started;
     await mkdir(SCREENSHOTS, { recursive: true });
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'Asia/Shanghai', locale: 'en-GB' });

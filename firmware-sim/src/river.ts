@@ -338,3 +338,36 @@ function gaussian(seed: number, channel: number, ts: number): number {
   const v = uniform(seed, channel + 1, ts);
   return sqrt(-2 * log(u)) * cos(2 * PI * v);
 }
+
+/**
+ * A worked river event with its answer known, for tests and demonstrations:
+ * four plants 1.8 to 10.6 km upstream of the station on a river at 0.6 m/s,
+ * sampled every 5 min over three days from midnight, 1 June 2024 (China
+ * Standard Time); ent-c-dw001 dumps untreated water on the third day at 10:20
+ * for 50 minutes, and the station sees it one travel time (7.5 km / 0.6 m/s)
+ * later.
+ */
+export function exampleRiverEvent(): {
+  samples: RiverSamples;
+  outfalls: readonly { id: string; distanceKm: number }[];
+  culprit: string;
+  dump: { start: number; end: number };
+  travelMinutes: number;
+  stepMs: number;
+} {
+  const minute = 60_000;
+  const day = 1440 * minute;
+  const midnight = Date.UTC(2024, 4, 31, 16, 0, 0);
+  const outfalls = [
+    { id: 'ent-a-dw001', distanceKm: 1.8 },
+    { id: 'ent-b-dw001', distanceKm: 4.2 },
+    { id: 'ent-c-dw001', distanceKm: 7.5 },
+    { id: 'ent-d-dw001', distanceKm: 10.6 },
+  ];
+  const culprit = 'ent-c-dw001';
+  const dump = { start: midnight + 2 * day + (10 * 60 + 20) * minute, end: midnight + 2 * day + (10 * 60 + 70) * minute };
+  const velocity = 0.6;
+  const river = createRiver({ seed: 41, velocity, baseFlow: 2, outfalls, events: [{ outfall: culprit, kind: 'bypass-dump', ...dump }] });
+  const stepMs = 5 * minute;
+  return { samples: sampleRiver(river, midnight, midnight + 3 * day, stepMs), outfalls, culprit, dump, travelMinutes: 7500 / velocity / 60, stepMs };
+}

@@ -5,8 +5,7 @@
  */
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
-import { createRiver, sampleRiver } from '@qingliu/firmware-sim';
-import type { RiverSamples } from '@qingliu/firmware-sim';
+import { exampleRiverEvent } from '@qingliu/firmware-sim';
 import { generateDeviceKeyPair } from '@qingliu/protocol';
 import type { PollutantCode } from '@qingliu/protocol';
 import { startInfluxd } from '@qingliu/testkit';
@@ -25,21 +24,10 @@ import type { TraceabilityAnswer } from './traceability-routes.js';
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
-const STEP = 5 * MINUTE;
-// Midnight, 2024-06-01, China Standard Time (UTC+8).
-const MIDNIGHT_CST = Date.UTC(2024, 4, 31, 16, 0, 0);
-
 // Four plants upstream of the station; ent-c-dw001 dumps untreated water on the third day at 10:20 for 50 minutes.
-const OUTFALLS = [
-  { id: 'ent-a-dw001', distanceKm: 1.8 },
-  { id: 'ent-b-dw001', distanceKm: 4.2 },
-  { id: 'ent-c-dw001', distanceKm: 7.5 },
-  { id: 'ent-d-dw001', distanceKm: 10.6 },
-];
-const CULPRIT = 'ent-c-dw001';
-const DUMP = { start: MIDNIGHT_CST + 2 * DAY + 10 * HOUR + 20 * MINUTE, minutes: 50 };
-const VELOCITY_MS = 0.6;
-const TRAVEL_MINUTES = (7500 / VELOCITY_MS) / 60;
+const CASE = exampleRiverEvent();
+const { outfalls: OUTFALLS, culprit: CULPRIT, travelMinutes: TRAVEL_MINUTES, stepMs: STEP } = CASE;
+const DUMP = { start: CASE.dump.start, minutes: (CASE.dump.end - CASE.dump.start) / MINUTE };
 /** The window an inspector gives: around the arrival, a little loose. */
 const EVENT = { start: DUMP.start + TRAVEL_MINUTES * MINUTE - 15 * MINUTE, end: DUMP.start + (DUMP.minutes + TRAVEL_MINUTES + 20) * MINUTE };
 const OPTIONS = { velocityMs: { min: 0.3, max: 1.5 } };
@@ -55,17 +43,7 @@ const tokens = [
   { sha256: hashApiToken(TOKENS['ent-c']), role: 'enterprise' as const, enterprise: 'ent-c' },
 ];
 
-let samples: RiverSamples;
-beforeAll(() => {
-  const river = createRiver({
-    seed: 41,
-    velocity: VELOCITY_MS,
-    baseFlow: 2,
-    outfalls: OUTFALLS,
-    events: [{ outfall: CULPRIT, kind: 'bypass-dump', start: DUMP.start, end: DUMP.start + DUMP.minutes * MINUTE }],
-  });
-  samples = sampleRiver(river, MIDNIGHT_CST, MIDNIGHT_CST + 3 * DAY, STEP);
-});
+const { samples } = CASE;
 
 const stationBody = (): Record<string, unknown> => ({ ts: samples.station.ts, values: samples.station.cod, riverFlow: samples.station.flow, pollutant: 'w01018' });
 const withSeries = (): Record<string, unknown>[] =>
