@@ -123,13 +123,16 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
     for (const r of readings) byDevice.set(r.device, [...(byDevice.get(r.device) ?? []), r]);
     const out: Reading[] = [];
     for (const [device, list] of byDevice) {
+      // The journal first: while the store is asked, the journal writer may move an entry into the store,
+      // and a reading asked of both in the other order would then be in neither.
+      const journaled = new Set(list.filter((r) => inJournal(r)).map((r) => r.seq));
       const times = list.map((r) => r.ts);
       const stored = await withRetry('look up stored readings', () =>
         store.storedSequences(device, Math.min(...times), Math.max(...times)),
       );
       const seen = new Set<number>();
       for (const r of list) {
-        if (!stored.has(r.seq) && !seen.has(r.seq) && !inJournal(r)) out.push(r);
+        if (!stored.has(r.seq) && !seen.has(r.seq) && !journaled.has(r.seq)) out.push(r);
         seen.add(r.seq);
       }
     }
