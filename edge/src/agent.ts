@@ -1,19 +1,20 @@
 import type { KeyObject } from 'node:crypto';
 import { join } from 'node:path';
-import { connect } from 'mqtt';
+import { UniqueMessageIdProvider, connect } from 'mqtt';
 import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { QingliuError, agentStatusTopic, isQingliuError } from '@qingliu/protocol';
 import type { Reading } from '@qingliu/protocol';
 import { createAgentStatusPublisher, offlineStatus } from './agent-status.js';
 import type { AgentStatusMessage } from './agent-status.js';
-import { createBatchPublisher } from './batch-publisher.js';
+import { batchRange, createBatchPublisher } from './batch-publisher.js';
 import type { EdgeConfig } from './config.js';
 import { loadOrCreateDeviceKey } from './device-keys.js';
 import { openDiskOutbox } from './disk-outbox.js';
 import { createMemoryOutbox } from './memory-outbox.js';
 import { createDevicePoller } from './modbus-poller.js';
 import type { PolledSample } from './modbus-poller.js';
+import { MqttSessionStore } from './mqtt-session-store.js';
 import type { Outbox } from './outbox.js';
 import { SequenceAllocator } from './sequence-allocator.js';
 
@@ -80,8 +81,11 @@ export async function startEdgeAgent(params: EdgeAgentParameters): Promise<EdgeA
     sequences.set(device.id, await SequenceAllocator.open(join(config.keyDir, `${device.id}.seq`)));
   }
   const outbox = params.outbox ?? (await openConfiguredOutbox(config, logger));
+  // Batches in flight to the broker live beside the disk outbox (and die with a memory one).
+  const session = await MqttSessionStore.open(!params.outbox && config.outbox.kind === 'disk' ? config.outbox.dir : undefined, batchRange);
+  if (session.inFlight().length > 0) logger.info({ inFlight: session.inFlight() }, 'batches in flight at the last stop go out again first, under their packet ids');
 
-  const client = connectBroker(config, logger);
+  const client = connectBroker(config, session, logger);
   const status = createAgentStatusPublisher({
     client,
     agentId: config.agentId,
@@ -94,11 +98,13 @@ export async function startEdgeAgent(params: EdgeAgentParameters): Promise<EdgeA
 
   const publisher = createBatchPublisher({
     client,
+    session,
     outbox,
     enterprise: config.enterprise,
     keys: new Map([...keys].map(([device, { key }]) => [device, key])),
     logger,
     maxBatch: params.maxBatch ?? 500,
+    qos: config.mqtt.qos,
     ...(params.onPublished ? { onPublished: params.onPublished } : {}),
   });
 
@@ -199,11 +205,16 @@ export async function startEdgeAgent(params: EdgeAgentParameters): Promise<EdgeA
 
 /**
  * A client with the agent's last will (`online: false`, retained) that keeps
- * trying to reach the broker every second.
+ * trying to reach the broker every second, on a session the broker keeps
+ * (not clean), so that a batch sent again after a restart is known by its id.
  */
-function connectBroker(config: EdgeConfig, logger: Logger): MqttClient {
+function connectBroker(config: EdgeConfig, session: MqttSessionStore, logger: Logger): MqttClient {
   const client = connect(config.mqtt.url, {
     clientId: config.agentId,
+    clean: false,
+    outgoingStore: session,
+    // Ids of the batches sent again after a restart are taken before new ones are handed out.
+    messageIdProvider: new UniqueMessageIdProvider(),
     username: config.mqtt.username,
     password: config.mqtt.password,
     protocolVersion: config.mqtt.protocolVersion,

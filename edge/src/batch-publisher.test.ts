@@ -2,7 +2,7 @@
  * Found by the whole-system suite (demo/src/system): after a broker restart,
  * agents that reconnect before the ingesters have subscribed again get their
  * batches acknowledged by a broker that routes them to nobody. Over MQTT 5
- * the broker says so (PUBACK reason 16) and the batch must stay in the outbox.
+ * the broker says so (PUBREC reason 16 to a QoS 2 batch) and the batch must stay in the outbox.
  */
 import { createPrivateKey } from 'node:crypto';
 import { connectAsync } from 'mqtt';
@@ -12,8 +12,9 @@ import { ALL_READINGS_TOPIC, generateDeviceKeyPair } from '@qingliu/protocol';
 import type { Reading } from '@qingliu/protocol';
 import { sleep, startMosquitto, waitFor } from '@qingliu/testkit';
 import type { MosquittoServer } from '@qingliu/testkit';
-import { createBatchPublisher } from './batch-publisher.js';
+import { batchRange, createBatchPublisher } from './batch-publisher.js';
 import { createMemoryOutbox } from './memory-outbox.js';
+import { MqttSessionStore } from './mqtt-session-store.js';
 
 describe('batch publisher over MQTT 5', () => {
   let mosquitto: MosquittoServer;
@@ -28,7 +29,8 @@ describe('batch publisher over MQTT 5', () => {
   });
 
   it('keeps a batch in the outbox while the broker has no subscriber for it, and sends it once one subscribes', async () => {
-    const edge = await connectAsync(mosquitto.url, { clientId: 'edge-v5', protocolVersion: 5 });
+    const session = await MqttSessionStore.open(undefined, batchRange);
+    const edge = await connectAsync(mosquitto.url, { clientId: 'edge-v5', protocolVersion: 5, outgoingStore: session });
     clients.push(edge);
     const outbox = createMemoryOutbox({ maxBytes: 1 << 20 });
     const readings: Reading[] = [0, 1, 2].map((seq) => ({
@@ -37,11 +39,13 @@ describe('batch publisher over MQTT 5', () => {
     await outbox.append(readings);
     const publisher = createBatchPublisher({
       client: edge,
+      session,
       outbox,
       enterprise: 'ent-a',
       keys: new Map([['dev-a', createPrivateKey(generateDeviceKeyPair().privateKeyPem)]]),
       logger: pino({ level: 'silent' }),
       maxBatch: 500,
+      qos: 1, // a QoS 2 batch is routed at PUBREL, after the broker answered: only a PUBACK can say "nobody"
     });
     publisher.kick();
     await sleep(1_500);

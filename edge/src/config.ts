@@ -160,6 +160,14 @@ export const edgeConfigSchema = z
        * in the outbox and is sent again, instead of being acknowledged to nobody.
        */
       protocolVersion: z.union([z.literal(4), z.literal(5)]).default(4),
+      /**
+       * QoS of reading batches. 2 (default): exactly once at the broker, through broker outages and
+       * agent kill -9 (the session is kept on disk beside the outbox: mqtt-session-store.ts). 1: at
+       * least once (the cloud drops a copy by device and seq); use it with protocolVersion 5 on a
+       * broker that forgets shared subscriptions over a restart (Mosquitto 2.0): only a PUBACK can
+       * say that a batch went to nobody; a QoS 2 batch is routed at PUBREL, after the broker answered.
+       */
+      qos: z.union([z.literal(1), z.literal(2)]).default(2),
     }),
     /** Folder of the device signing keys and sequence counters. */
     keyDir: z.string().min(1),

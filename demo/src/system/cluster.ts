@@ -175,8 +175,9 @@ export async function startCluster(options: SystemOptions, workDir: string): Pro
       const input = {
         agentId,
         enterprise,
-        // MQTT 5: Mosquitto tells the agent when no ingester subscribes (after its restart) and the batch waits.
-        mqtt: { url: `mqtt://127.0.0.1:${brokerPort}`, username: agentId, password: password(agentId), protocolVersion: 5 as const },
+        // MQTT 5 at QoS 1: Mosquitto 2.0 forgets shared subscriptions over its restart, and only a PUBACK can tell
+        // the agent that no ingester took a batch (it then waits in the outbox); the cloud drops copies by device and seq.
+        mqtt: { url: `mqtt://127.0.0.1:${brokerPort}`, username: agentId, password: password(agentId), protocolVersion: 5 as const, qos: 1 as const },
         keyDir: join(dir, 'keys'),
         devices: outfalls
           .filter((o) => o.enterprise === enterprise)
