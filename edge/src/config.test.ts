@@ -133,15 +133,19 @@ describe('parseEdgeConfig: outbox and transports', () => {
     expect(configError({ ...validConfig(), outbox: { maxBytes: 10 } }).message).toContain('outbox.maxBytes');
   });
 
-  it('takes an RTU device with serial defaults, and refuses two devices on one serial line', () => {
+  it('takes RTU devices with serial defaults, several units on one line, and refuses a line with two settings or a unit id twice', () => {
     const input = validConfig();
     const tcp = (input['devices'] as Record<string, unknown>[])[0]!;
     const { host: _host, port: _port, ...common } = tcp;
     const rtu = { ...common, id: 'dev-2', transport: 'rtu', path: '/dev/ttyUSB0' };
     input['devices'] = [tcp, rtu];
     expect(parseEdgeConfig(input).devices[1]).toMatchObject({ transport: 'rtu', path: '/dev/ttyUSB0', baudRate: 9600, parity: 'none', dataBits: 8, stopBits: 1 });
+    input['devices'] = [tcp, rtu, { ...rtu, id: 'dev-3', unitId: 7 }];
+    expect(parseEdgeConfig(input).devices.map((d) => d.unitId)).toEqual([1, 1, 7]);
     input['devices'] = [tcp, rtu, { ...rtu, id: 'dev-3' }];
-    expect(configError(input).message).toContain('devices.2.path');
+    expect(configError(input).message).toMatch(/devices\.2\.unitId.*unit 1 is used twice on \/dev\/ttyUSB0/);
+    input['devices'] = [tcp, rtu, { ...rtu, id: 'dev-3', unitId: 7, baudRate: 19200 }];
+    expect(configError(input).message).toMatch(/devices\.2\.path.*9600 baud.*devices\.1/);
     input['devices'] = [{ ...rtu, parity: 'mark' }];
     expect(configError(input).message).toContain('devices.0.parity');
   });

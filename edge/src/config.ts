@@ -180,21 +180,33 @@ export const edgeConfigSchema = z
   })
   .superRefine((config, ctx) => {
     const seen = new Set<string>();
-    const serialPaths = new Set<string>();
+    const serialLines = new Map<string, { index: number; settings: string; units: Set<number> }>();
     config.devices.forEach((device, i) => {
       if (seen.has(device.id)) {
         ctx.addIssue({ code: 'custom', path: ['devices', i, 'id'], message: `device id ${device.id} is used twice` });
       }
       seen.add(device.id);
       if (device.transport === 'rtu') {
-        if (serialPaths.has(device.path)) {
+        // Several units on one RS-485 line share its port: one setting for all, one unit id each.
+        const settings = `${device.baudRate} baud, ${device.dataBits} data bits, parity ${device.parity}, ${device.stopBits} stop bits`;
+        const line = serialLines.get(device.path);
+        if (!line) {
+          serialLines.set(device.path, { index: i, settings, units: new Set([device.unitId]) });
+        } else if (line.settings !== settings) {
           ctx.addIssue({
             code: 'custom',
             path: ['devices', i, 'path'],
-            message: `${device.path} is used by an earlier device; several devices on one RTU line are not supported yet`,
+            message: `${device.path} is set to ${line.settings} by devices.${line.index}; every unit on one serial line must use the same settings (here ${settings})`,
           });
+        } else if (line.units.has(device.unitId)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['devices', i, 'unitId'],
+            message: `unit ${device.unitId} is used twice on ${device.path}; units on one serial line need distinct ids`,
+          });
+        } else {
+          line.units.add(device.unitId);
         }
-        serialPaths.add(device.path);
       }
     });
   })

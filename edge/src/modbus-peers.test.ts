@@ -128,6 +128,35 @@ describe('poller against pymodbus over Modbus RTU through a socat serial pair', 
   });
 });
 
+describe('poller against pymodbus: several units on one RTU line (multi-drop) through a socat serial pair', () => {
+  it('polls four units at once, one per word order, and a fifth unit nobody serves: each decodes its own values, the fifth fails alone', async () => {
+    const line = await startSerialPair();
+    try {
+      const server = await startPyModbus(['rtu', line.ends[0], '19200']);
+      const units = WORD_ORDERS.map((order) => pymodbusDevice(order, { path: line.ends[1] }));
+      const absent: DeviceConfig = { ...pymodbusDevice('ABCD', { path: line.ends[1] }), id: 'py-absent', unitId: 9, timeoutMs: 300 };
+      const pollers = [...units, absent].map((device) => createDevicePoller({ device, onSamples: () => undefined }));
+      const want = Object.fromEntries(IMAGE.map((p) => [p.pollutant, p.value]));
+      try {
+        for (let round = 0; round < 3; round += 1) {
+          // All at once: the line must put one request on the wire at a time, or the answers would mix.
+          const results = await Promise.allSettled(pollers.map((poller) => poller.pollOnce()));
+          const got = results.map((r, i) => ({
+            device: [...units, absent][i]!.id,
+            values: r.status === 'fulfilled' ? Object.fromEntries(r.value.map((s) => [s.pollutant, s.value])) : 'failed',
+          }));
+          expect(got).toEqual([...units.map((u) => ({ device: u.id, values: want })), { device: 'py-absent', values: 'failed' }]);
+        }
+      } finally {
+        await Promise.all(pollers.map((poller) => poller.close()));
+        await server.stop();
+      }
+    } finally {
+      await line.stop();
+    }
+  }, 30_000);
+});
+
 describe('mbpoll (libmodbus) reading firmware-sim', () => {
   const run = promisify(execFile);
   const T0 = Date.UTC(2024, 5, 1, 2, 0, 0);

@@ -8,6 +8,7 @@ import { createAbandoner } from './abandoner.js';
 import { decodePoint } from './decode.js';
 import { planBitRequests, planRequests } from './request-plan.js';
 import type { ReadRequest } from './request-plan.js';
+import { acquireSerialLine, isModbusException } from './serial-line.js';
 
 /** One decoded value of one poll. */
 export interface PolledSample {
@@ -136,16 +137,19 @@ export function createDevicePoller(params: DevicePollerParameters): DevicePoller
     new QingliuError('DEVICE_UNREACHABLE', `poller of device ${device.id} is closed`, { retryable: false });
   const unlessClosed = <T>(promise: Promise<T>): Promise<T> => abandoner.guard(promise);
 
-  // destroy() cancels what is pending; only close() releases a serial port (RTU ports have no destroy).
-  const release = (c: ModbusRTU): Promise<void> =>
-    new Promise<void>((resolve) => {
-      c.destroy(() => (device.transport === 'rtu' ? c.close(() => resolve()) : resolve()));
-    });
+  // A TCP device has its own connection; the units of one serial line share its port, one request at a time.
+  const line = device.transport === 'rtu' ? acquireSerialLine(device, logger) : undefined;
+  const release = (c: ModbusRTU): Promise<void> => new Promise<void>((resolve) => c.destroy(() => resolve()));
   const drop = (c: ModbusRTU | undefined): void => {
-    if (!c) return;
+    if (!c || line) return; // a serial line closes its port itself, before the next unit's turn
     if (client === c) client = undefined;
     void release(c);
   };
+  /** Runs a whole poll's requests on the device's connection (alone on its line, for a serial unit). */
+  const withClient = <T>(work: (c: ModbusRTU) => Promise<T>): Promise<T> =>
+    line
+      ? unlessClosed(line.use(device.unitId, device.timeoutMs, work))
+      : (async () => work(client ?? (client = await connect())))();
 
   const connect = async (): Promise<ModbusRTU> => {
     const c = new ModbusRTU();
@@ -153,16 +157,8 @@ export function createDevicePoller(params: DevicePollerParameters): DevicePoller
     // Set before connecting: it bounds the TCP connect as well as each request.
     c.setTimeout(device.timeoutMs);
     try {
-      await unlessClosed(
-        device.transport === 'tcp'
-          ? c.connectTCP(device.host, { port: device.port })
-          : c.connectRTUBuffered(device.path, {
-              baudRate: device.baudRate,
-              parity: device.parity,
-              dataBits: device.dataBits,
-              stopBits: device.stopBits,
-            }),
-      );
+      if (device.transport !== 'tcp') throw new Error('a serial device goes through its line');
+      await unlessClosed(c.connectTCP(device.host, { port: device.port }));
     } catch (error) {
       drop(c);
       throw error;
@@ -187,35 +183,43 @@ export function createDevicePoller(params: DevicePollerParameters): DevicePoller
     return (await unlessClosed(answer)).data;
   };
 
+  /** Reads every planned request of one poll from the device and decodes them. */
+  const readAll = async (c: ModbusRTU, ts: number): Promise<PolledSample[]> => {
+    const samples: PolledSample[] = [];
+    const raised = new Set<QualityFlag>();
+    for (const request of bitPlan) {
+      const bits = await readBits(c, request);
+      for (const { bit, index } of request.bits) if (bits[index] === !bit.activeLow) raised.add(bit.flag);
+    }
+    for (const request of plan) {
+      const words = await read(c, request);
+      for (const { point, index } of request.points) {
+        if (isStatus(point)) {
+          flagsOfWord(point, words[index]!, raised);
+          continue;
+        }
+        const value = decodePoint(point, words.slice(index));
+        if (!Number.isFinite(value)) {
+          logger.warn({ pollutant: point.pollutant, address: point.address }, 'point decoded to a non-finite value; skipped');
+          continue;
+        }
+        samples.push({ device: device.id, outfall: device.outfall, pollutant: point.pollutant, value, unit: point.unit, ts, flag: 'N' });
+      }
+    }
+    const flag = flagOf(raised);
+    for (const sample of samples) sample.flag = flag;
+    return samples;
+  };
+
   const poll = async (): Promise<PolledSample[]> => {
     if (closed) throw closedError();
     const ts = clock();
     let c: ModbusRTU | undefined;
     try {
-      c = client ?? (client = await connect());
-      const samples: PolledSample[] = [];
-      const raised = new Set<QualityFlag>();
-      for (const request of bitPlan) {
-        const bits = await readBits(c, request);
-        for (const { bit, index } of request.bits) if (bits[index] === !bit.activeLow) raised.add(bit.flag);
-      }
-      for (const request of plan) {
-        const words = await read(c, request);
-        for (const { point, index } of request.points) {
-          if (isStatus(point)) {
-            flagsOfWord(point, words[index]!, raised);
-            continue;
-          }
-          const value = decodePoint(point, words.slice(index));
-          if (!Number.isFinite(value)) {
-            logger.warn({ pollutant: point.pollutant, address: point.address }, 'point decoded to a non-finite value; skipped');
-            continue;
-          }
-          samples.push({ device: device.id, outfall: device.outfall, pollutant: point.pollutant, value, unit: point.unit, ts, flag: 'N' });
-        }
-      }
-      const flag = flagOf(raised);
-      for (const sample of samples) sample.flag = flag;
+      const samples = await withClient((used) => {
+        c = used;
+        return readAll(used, ts);
+      });
       if (failures > 0) logger.info({ failures }, `device ${device.id} at ${where} answers again`);
       failures = 0;
       report(true);
@@ -278,12 +282,10 @@ export function createDevicePoller(params: DevicePollerParameters): DevicePoller
       // Wait for the connection to be released (a serial port stays locked until then), at most 1 s.
       const c = client;
       client = undefined;
-      if (c) {
+      const released = line ? line.release() : c ? release(c) : undefined;
+      if (released) {
         let timer: NodeJS.Timeout | undefined;
-        await Promise.race([
-          release(c),
-          new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000))),
-        ]);
+        await Promise.race([released, new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000)))]);
         clearTimeout(timer);
       }
     },
@@ -299,6 +301,3 @@ function describeError(error: unknown): string {
   return String(error);
 }
 
-function isModbusException(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && typeof (error as { modbusCode?: unknown }).modbusCode === 'number';
-}
