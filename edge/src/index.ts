@@ -8,6 +8,7 @@ export * from './disk-outbox.js';
 export * from './sequence-allocator.js';
 export * from './device-keys.js';
 export * from './batch-publisher.js';
+export * from './mqtt-session-store.js';
 export * from './agent-status.js';
 export * from './commission.js';
 export * from './agent.js';
