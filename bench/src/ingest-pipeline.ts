@@ -81,7 +81,8 @@ const payloads = batches.map(({ device, readings }) =>
 );
 await writeFile(join(dir, 'enrolment.json'), JSON.stringify({ devices: keys.map((k, d) => ({ device: ids[d], enterprise: 'ent-a', outfall: `out-${d}`, publicKey: k.publicKeyHex, sampleIntervalMs: 1000 })) }));
 await writeFile(join(dir, 'cloud.yaml'), stringify({
-  mqtt: { url: mosquitto.url, clientId: 'ingester-bench', sharedGroup: 'ingest', connections },
+  // One ingester process, its connections alone in the group.
+  mqtt: { url: mosquitto.url, clientId: 'ingester-bench', sharedGroup: 'ingest', connections, aloneInGroup: true },
   influx: { url: influxd.url, database: 'qingliu' },
   registryFile: join(dir, 'enrolment.json'),
   deadLetterDir: join(dir, 'dead'),

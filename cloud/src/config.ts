@@ -62,6 +62,12 @@ export const cloudConfigSchema = z.strictObject({
     sharedGroup: idSchema.optional(),
     /** Connections in this process sharing `sharedGroup`: overlaps one message's checks with another's write. */
     connections: z.number().int().min(1).max(64).default(1),
+    /**
+     * True when no other process subscribes in `sharedGroup` (only this one's `connections`): the
+     * ingester then skips the store look-up for readings above the highest seq it stored of their
+     * device. Leave false (the default) with several ingester processes: any of them may have stored them.
+     */
+    aloneInGroup: z.boolean().default(false),
     /** PEM file of the CA that signed the broker's certificate (mqtts://). */
     caFile: z.string().optional(),
   }),

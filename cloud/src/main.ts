@@ -147,6 +147,7 @@ async function main(): Promise<void> {
       url: mqttUrl,
       clientId: config.mqtt.clientId,
       connections: config.mqtt.connections,
+      aloneInGroup: config.mqtt.aloneInGroup,
       ...(config.mqtt.username === undefined ? {} : { username: config.mqtt.username }),
       ...(password === undefined ? {} : { password }),
       ...(config.mqtt.sharedGroup === undefined ? {} : { sharedGroup: config.mqtt.sharedGroup }),

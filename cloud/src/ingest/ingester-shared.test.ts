@@ -124,4 +124,35 @@ describe('two ingesters on one shared subscription', () => {
     expect(progressPoints).toBeGreaterThan(0);
     expect(pointsWritten).toBe(sent.length + progressPoints);
   }, 90_000);
+
+  it('refuses a replayed batch as a duplicate whichever ingester it reaches, also the one that never saw those seqs', async () => {
+    type Status = { ingest: { stored: number; rejected: Record<string, number> } };
+    const urls = await Promise.all(ingesters.map((i) => i.http));
+    const status = async (): Promise<Status[]> => Promise.all(urls.map(async (url) => (await (await fetch(`${url}/status`)).json()) as Status));
+    const duplicates = (all: Status[]): number => all.reduce((n, s) => n + (s.ingest.rejected.DUPLICATE ?? 0), 0);
+    const stored = (all: Status[]): number => all.reduce((n, s) => n + s.ingest.stored, 0);
+    // A new batch of dev-1, above every seq so far, taken in by one of the two; then ten copies of it, which the
+    // shared subscription spreads over both: the other has not seen these seqs, and must not take them as new.
+    const readings: Reading[] = Array.from({ length: 10 }, (_, i) => ({
+      enterprise: 'ent-a', outfall: 'out-dev-1', device: 'dev-1', pollutant: 'w01018', value: 40 + i, unit: 'mg/L', ts: Date.UTC(2026, 10, 24, 5) + i * 500, seq: 1_000_000 + i, flag: 'N',
+    }));
+    const payload = JSON.stringify(signBatch({ v: BATCH_VERSION, enterprise: 'ent-a', device: 'dev-1', readings }, keys['dev-1']!.privateKeyPem));
+    const original = await status();
+    await edge.publishAsync(readingsTopic('ent-a', 'dev-1'), payload, { qos: 1 });
+    const taken = Date.now() + 10_000;
+    while (stored(await status()) < stored(original) + 10 && Date.now() < taken) await sleep(50);
+    expect(stored(await status())).toBe(stored(original) + 10);
+    const before = await status();
+    for (let i = 0; i < 10; i += 1) await edge.publishAsync(readingsTopic('ent-a', 'dev-1'), payload, { qos: 1 });
+    const deadline = Date.now() + 10_000;
+    let after = await status();
+    while (duplicates(after) - duplicates(before) < 10 && Date.now() < deadline) {
+      await sleep(100);
+      after = await status();
+    }
+    expect(duplicates(after) - duplicates(before)).toBe(10);
+    expect(stored(after)).toBe(stored(before));
+    // Both took some: the one that did not store the original refused it too.
+    expect(after.map((s, i) => (s.ingest.rejected.DUPLICATE ?? 0) - (before[i]!.ingest.rejected.DUPLICATE ?? 0)).every((n) => n > 0)).toBe(true);
+  }, 30_000);
 });

@@ -28,6 +28,13 @@ export interface IngesterParameters {
     ca?: string | Buffer;
     /** MQTT connections sharing `sharedGroup` in this process (default 1). */
     connections?: number;
+    /**
+     * No other process subscribes in `sharedGroup` (default false). Then every message of a
+     * device comes here, and a reading above the highest seq this ingester stored of its device
+     * is new for sure. With other ingesters in the group it may have been stored by one of them
+     * (a replay, or a copy of a message after a broker outage), so every reading is looked up.
+     */
+    aloneInGroup?: boolean;
   };
   registry: DeviceRegistry;
   store: ReadingStore;
@@ -181,8 +188,11 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
     return next;
   }
 
+  // With other ingesters on the shared subscription, this one's memory of a device's highest seq is not the store's.
+  const othersInGroup = params.mqtt.sharedGroup !== undefined && params.mqtt.aloneInGroup !== true;
+
   async function storeNew(topic: string, payload: Buffer, readings: Reading[]): Promise<boolean> {
-    const split = guard.split(readings);
+    const split = othersInGroup ? { fresh: [], toCheck: readings } : guard.split(readings);
     const fresh = split.fresh;
     if (split.toCheck.length > 0) fresh.push(...(await notStoredYet(split.toCheck)));
     stats.duplicates += readings.length - fresh.length;

@@ -49,8 +49,19 @@ export interface ReadingMean {
 export interface ReadingStore {
   /** Writes readings; resolves once the store has accepted all of them. */
   write(readings: readonly StoredReading[]): Promise<void>;
-  /** Every reading assigned to one settlement batch. */
+  /**
+   * Every reading of one settlement batch: those sealed in it, and those not sealed
+   * in any batch whose last write named it. (Each reading names the batch it
+   * arrived in; a copy that reached a second ingester later may be written again
+   * naming a later batch, but once sealed a reading belongs to its batch for good.)
+   */
   readBatch(batch: number): Promise<StoredReading[]>;
+  /**
+   * Seals readings (read with readBatch) in `batch`, before the batch is settled:
+   * from then on they belong to it and to no other batch, whatever batch a later
+   * write of the same reading names. Sealing a reading again in the same batch is a no-op.
+   */
+  sealBatch(batch: number, readings: readonly StoredReading[]): Promise<void>;
   /** Every batch number that has readings, ascending. */
   batches(): Promise<number[]>;
   /** The seq of every stored reading of `device` sampled in [fromMs, toMs] (both inclusive). */

@@ -56,7 +56,8 @@ export async function findUnsettledBatches(store: ReadingStore, ledger: Ledger, 
 /**
  * Closes settlement batches: when a period has ended and its writes are done,
  * reads the batch back from the store (the store is the record), computes
- * each enterprise's load and the Merkle root, and settles it on the ledger.
+ * each enterprise's load and the Merkle root, seals the readings in the batch
+ * (store.sealBatch) and settles it on the ledger.
  * A failed settlement is retried on the next tick; the ledger charges a batch
  * id at most once, so a retry after an unknown outcome cannot charge twice.
  */
@@ -78,6 +79,9 @@ export function createSettler(params: SettlerParameters): Settler {
       sampleIntervalMs: (device) => registry.get(device)?.sampleIntervalMs ?? 0,
     }).filter((line) => params.chargedPollutants.includes(line.pollutant));
     const { root } = buildReadingTree(readings);
+    // Sealed before it is charged: a copy of one of these readings written later, naming a later
+    // batch, leaves it here, so no reading is charged in two batches. A retry reads and seals the same set.
+    await store.sealBatch(batch, readings);
     const receipt = await ledger.settle({
       batchId: BigInt(batch),
       root,

@@ -3,7 +3,7 @@ import { createInfluxConnection } from './influx-connection.js';
 import { QingliuError, idSchema, isPollutantCode } from '@qingliu/protocol';
 import type { PollutantCode, QualityFlag } from '@qingliu/protocol';
 import type { ReadingMean, ReadingQuery, ReadingStore, ReadingWindow, StoredReading } from '../ports/reading-store.js';
-import { readingLine } from './line-protocol.js';
+import { readingLine, sealLine } from './line-protocol.js';
 import { ARRIVAL_ALLOWANCE_MS, backfillStatements } from './rollup-levels.js';
 import { ensureRollups } from './rollup-setup.js';
 import type { BackfillRange } from './rollup-levels.js';
@@ -58,6 +58,7 @@ export async function createInfluxStore(params: InfluxStoreParameters): Promise<
         flag: FieldType.STRING,
         unit: FieldType.STRING,
         batch: FieldType.INTEGER,
+        sealed: FieldType.INTEGER,
       },
     },
   ]);
@@ -172,28 +173,38 @@ export async function createInfluxStore(params: InfluxStoreParameters): Promise<
     return foldPieces(await run(statements), query.everyMs, query.limit);
   };
 
+  /** Posts line protocol to /write; 4xx: InfluxDB refused the points (not retryable), else try again. */
+  const post = async (body: string): Promise<void> => {
+    let response: Response;
+    try {
+      response = await fetch(writeUrl, { method: 'POST', body, signal: AbortSignal.timeout(timeoutMs) });
+    } catch (cause) {
+      throw unavailable('write', cause);
+    }
+    if (response.status !== 204) {
+      const text = await response.text().catch(() => '');
+      throw new QingliuError(response.status >= 500 ? 'STORE_UNAVAILABLE' : 'SCHEMA_INVALID', `InfluxDB at ${params.url}: write answered ${response.status}`, {
+        retryable: response.status >= 500,
+        details: text.slice(0, 500),
+      });
+    }
+  };
+
   return {
     async write(readings) {
       if (readings.length === 0) return;
       await ensureDatabase();
       // Line protocol written here and posted with fetch: node-influx's point formatting
       // cost more than InfluxDB's own parsing (bench/ingest-pipeline); queries stay on node-influx.
-      const body = readings.map((r) => readingLine(READING_MEASUREMENT, r)).join('\n');
-      let response: Response;
-      try {
-        response = await fetch(writeUrl, { method: 'POST', body, signal: AbortSignal.timeout(timeoutMs) });
-      } catch (cause) {
-        throw unavailable('write', cause);
-      }
-      if (response.status !== 204) {
-        const text = await response.text().catch(() => '');
-        // 4xx: InfluxDB refused the points themselves (not retryable); 5xx: try again.
-        throw new QingliuError(response.status >= 500 ? 'STORE_UNAVAILABLE' : 'SCHEMA_INVALID', `InfluxDB at ${params.url}: write answered ${response.status}`, {
-          retryable: response.status >= 500,
-          details: text.slice(0, 500),
-        });
-      }
+      await post(readings.map((r) => readingLine(READING_MEASUREMENT, r)).join('\n'));
       if (rollups) queueLate(readings);
+    },
+
+    async sealBatch(batch, readings) {
+      if (readings.length === 0) return;
+      await ensureDatabase();
+      // The seal is one more field on the same points (InfluxDB merges the field sets); values are untouched.
+      await post(readings.map((r) => sealLine(READING_MEASUREMENT, r, batch)).join('\n'));
     },
 
     async flushRollups() {
@@ -209,25 +220,29 @@ export async function createInfluxStore(params: InfluxStoreParameters): Promise<
       await ensureDatabase();
       let rows: Record<string, unknown>[];
       try {
-        rows = await influx.query(
-          `SELECT * FROM ${READING_MEASUREMENT} WHERE batch = ${Math.trunc(batch)}`,
-          { precision: 'ms' },
-        );
+        const b = Math.trunc(batch);
+        rows = await influx.query(`SELECT * FROM ${READING_MEASUREMENT} WHERE batch = ${b} OR sealed = ${b}`, { precision: 'ms' });
       } catch (cause) {
         throw unavailable('query', cause);
       }
-      return rows.map(rowToReading);
+      // Sealed in this batch, or not sealed and last written naming it (see the port and rowToReading).
+      return rows.map(rowToReading).filter((r) => r.batch === batch);
     },
 
     async batches() {
       await ensureDatabase();
       let rows: Record<string, unknown>[];
       try {
-        rows = await influx.query(`SELECT DISTINCT(batch) AS batch FROM ${READING_MEASUREMENT}`);
+        // A batch whose readings were all written again naming a later one is still a batch: its seals say so.
+        const [named, sealed] = (await influx.query([
+          `SELECT DISTINCT(batch) AS batch FROM ${READING_MEASUREMENT}`,
+          `SELECT DISTINCT(sealed) AS batch FROM ${READING_MEASUREMENT}`,
+        ])) as unknown as Record<string, unknown>[][];
+        rows = [...(named ?? []), ...(sealed ?? [])];
       } catch (cause) {
         throw unavailable('query', cause);
       }
-      return rows.map((row) => Number(row.batch)).sort((a, b) => a - b);
+      return [...new Set(rows.map((row) => Number(row.batch)))].sort((a, b) => a - b);
     },
 
     async storedSequences(device, fromMs, toMs) {
@@ -360,6 +375,7 @@ function rowToReading(row: Record<string, unknown>): StoredReading {
     ts: time.getTime(),
     seq: Number(row.seq),
     flag: String(row.flag) as QualityFlag,
-    batch: Number(row.batch),
+    // The batch a reading belongs to: the one it is sealed in, else the one its last write named.
+    batch: row.sealed === null || row.sealed === undefined ? Number(row.batch) : Number(row.sealed),
   };
 }

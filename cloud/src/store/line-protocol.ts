@@ -18,3 +18,11 @@ export function readingLine(measurement: string, r: StoredReading): string {
     `unit=${quoteField(r.unit)},value=${String(r.value)} ${Math.trunc(r.ts)}`
   );
 }
+
+/** The seal of a reading in a settlement batch: the same point, one field (`sealed=<batch>i`), merged into it. */
+export function sealLine(measurement: string, r: StoredReading, batch: number): string {
+  return (
+    `${measurement},device=${escapeTag(r.device)},enterprise=${escapeTag(r.enterprise)},outfall=${escapeTag(r.outfall)},` +
+    `pollutant=${escapeTag(r.pollutant)} sealed=${Math.trunc(batch)}i ${Math.trunc(r.ts)}`
+  );
+}
