@@ -2,26 +2,16 @@
  * Needs Debian's `influxd` (scripts/install.sh installs it); the broker is aedes in-process.
  */
 import { connectAsync } from 'mqtt';
-import { pino } from 'pino';
 import { readingsTopic } from '@qingliu/protocol';
-import { createEmbeddedBroker } from '../broker/embedded-broker.js';
 import type { EmbeddedBroker } from '../broker/embedded-broker.js';
-import { hashPassword } from '../broker/passwords.js';
 import { waitFor } from '@qingliu/testkit';
-import { describeIngestOverBroker, suitePayload, suiteReadings, suiteRegistry } from './ingester.suite.js';
+import { describeIngestOverBroker, startSuiteAedes, suitePayload, suiteReadings } from './ingester.suite.js';
 import type { IngestSuiteContext, SuiteBroker } from './ingester.suite.js';
 
 let broker: EmbeddedBroker;
 
 async function startAedes(): Promise<SuiteBroker> {
-  broker = await createEmbeddedBroker({
-    accounts: [
-      { username: 'edge-a', passwordHash: hashPassword('pw-a'), role: 'edge', enterprise: 'ent-a' },
-      { username: 'ingester', passwordHash: hashPassword('pw-i'), role: 'ingester' },
-    ],
-    registry: suiteRegistry,
-    logger: pino({ level: 'silent' }),
-  });
+  broker = await startSuiteAedes();
   return {
     url: broker.url,
     edge: { username: 'edge-a', password: 'pw-a' },

@@ -11,15 +11,13 @@ import type { MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import { startInfluxd, useTempDir, waitFor } from '@qingliu/testkit';
 import type { InfluxdServer } from '@qingliu/testkit';
-import { createEmbeddedBroker } from '../broker/embedded-broker.js';
 import type { EmbeddedBroker } from '../broker/embedded-broker.js';
-import { hashPassword } from '../broker/passwords.js';
 import type { ReadingStore } from '../ports/reading-store.js';
 import { createInfluxStore } from '../store/influx-store.js';
 import { IngestJournal } from './ingest-journal.js';
 import { createIngester } from './ingester.js';
 import type { Ingester } from './ingester.js';
-import { TOPIC_A, suitePayload, suiteReadings, suiteRegistry } from './ingester.suite.js';
+import { TOPIC_A, startSuiteAedes, suitePayload, suiteReadings, suiteRegistry } from './ingester.suite.js';
 
 describe('ingester with a journal, a copy racing its original into the store', () => {
   const dir = useTempDir('qingliu-journal-race');
@@ -32,14 +30,7 @@ describe('ingester with a journal, a copy racing its original into the store', (
 
   beforeAll(async () => {
     influxd = await startInfluxd();
-    broker = await createEmbeddedBroker({
-      accounts: [
-        { username: 'edge-a', passwordHash: hashPassword('pw-a'), role: 'edge', enterprise: 'ent-a' },
-        { username: 'ingester', passwordHash: hashPassword('pw-i'), role: 'ingester' },
-      ],
-      registry: suiteRegistry,
-      logger: pino({ level: 'silent' }),
-    });
+    broker = await startSuiteAedes();
     real = await createInfluxStore({ url: influxd.url, database: 'qingliu', timeoutMs: 2000 });
   });
 

@@ -9,6 +9,9 @@ import type { Reading } from '@qingliu/protocol';
 import { startInfluxd, waitFor } from '@qingliu/testkit';
 import type { InfluxdServer } from '@qingliu/testkit';
 import type { ReadingStore } from '../ports/reading-store.js';
+import { createEmbeddedBroker } from '../broker/embedded-broker.js';
+import type { EmbeddedBroker } from '../broker/embedded-broker.js';
+import { hashPassword } from '../broker/passwords.js';
 import { DeviceRegistry } from '../registry/device-registry.js';
 import { createInfluxStore } from '../store/influx-store.js';
 import { IngestJournal } from './ingest-journal.js';
@@ -35,6 +38,18 @@ export const suiteRegistry = new DeviceRegistry([
   { device: 'dev-a', enterprise: 'ent-a', outfall: 'out-1', publicKey: suiteKey.publicKeyHex, sampleIntervalMs: 1000 },
   { device: 'dev-b', enterprise: 'ent-b', outfall: 'out-2', publicKey: generateDeviceKeyPair().publicKeyHex, sampleIntervalMs: 1000 },
 ]);
+
+/** The embedded aedes broker with the suite's two accounts: `edge-a`/`pw-a` (ent-a's edge) and `ingester`/`pw-i`. */
+export function startSuiteAedes(): Promise<EmbeddedBroker> {
+  return createEmbeddedBroker({
+    accounts: [
+      { username: 'edge-a', passwordHash: hashPassword('pw-a'), role: 'edge', enterprise: 'ent-a' },
+      { username: 'ingester', passwordHash: hashPassword('pw-i'), role: 'ingester' },
+    ],
+    registry: suiteRegistry,
+    logger: pino({ level: 'silent' }),
+  });
+}
 
 let nextSeq = 0;
 const t0 = Date.UTC(2026, 10, 24);
