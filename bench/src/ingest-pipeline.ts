@@ -106,6 +106,9 @@ async function cpuMicros(pid: number): Promise<number> {
   return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // utime, stime in clock ticks (100 Hz)
 }
 const publisher = await connectAsync(mosquitto.url, { clientId: 'bench-publisher' });
+// CPU of every process on the path, to see where the two cores go.
+const others = { influxd: influxd.pid, mosquitto: mosquitto.pid()!, 'bench (publisher)': process.pid };
+const othersBefore = Object.fromEntries(await Promise.all(Object.entries(others).map(async ([name, pid]) => [name, await cpuMicros(pid)] as const)));
 const cpuBefore = await cpuMicros(ingester.pid!);
 started = performance.now();
 const window = 64;
@@ -121,6 +124,7 @@ for (;;) {
 }
 const pipelineSeconds = (performance.now() - started) / 1000;
 const ingesterCpuMicros = (await cpuMicros(ingester.pid!)) - cpuBefore;
+const othersCpu = await Promise.all(Object.entries(others).map(async ([name, pid]) => `${name} ${(((await cpuMicros(pid)) - othersBefore[name]!) / 1e6).toFixed(2)} s`));
 const stored = await count('qingliu', 'reading');
 
 await publisher.endAsync();
@@ -135,6 +139,7 @@ const pipelineRps = total / pipelineSeconds;
 const rawRps = total / rawSeconds;
 console.log(`readings ${total}, batch ${batchSize}, devices ${devices}, ingester connections ${connections}, journal ${journal ? 'on' : 'off'}; raw ${rawSeconds.toFixed(2)} s, pipeline ${pipelineSeconds.toFixed(2)} s`);
 console.log(`ingester CPU ${(ingesterCpuMicros / 1e6).toFixed(2)} s in ${pipelineSeconds.toFixed(2)} s (${(ingesterCpuMicros / total).toFixed(1)} us per reading); 2 cores carry publisher, mosquitto, ingester and influxd`);
+console.log(`CPU of the others in the same ${pipelineSeconds.toFixed(2)} s: ${othersCpu.join(', ')}`);
 console.log(
   JSON.stringify({
     pipeline_rps: Math.round(pipelineRps),
