@@ -5,7 +5,10 @@
  * batch size, one writer. Real parts: Debian's influxd and mosquitto, the
  * ingester as its own process (node cloud/dist/main.js).
  *
- *   node bench/dist/ingest-pipeline.js [--readings 200000] [--batch 500] [--connections 4] [--no-journal]
+ *   node bench/dist/ingest-pipeline.js [--readings 200000] [--batch 500] [--connections 4] [--processes 1] [--no-journal]
+ *
+ * `--processes 2` runs two ingester processes on the shared subscription (how Qingliu scales out);
+ * each then looks every reading up in InfluxDB, as ingesters with others in their group do.
  *
  * Last line: {"pipeline_rps":...,"raw_rps":...,"ratio":...}
  */
@@ -23,10 +26,17 @@ import { startInfluxd, startMosquitto } from '@qingliu/testkit';
 
 const { values } = parseArgs({
   allowNegative: true,
-  options: { readings: { type: 'string', default: '200000' }, batch: { type: 'string', default: '500' }, connections: { type: 'string', default: '4' }, journal: { type: 'boolean', default: true } },
+  options: {
+    readings: { type: 'string', default: '200000' },
+    batch: { type: 'string', default: '500' },
+    connections: { type: 'string', default: '4' },
+    processes: { type: 'string', default: '1' },
+    journal: { type: 'boolean', default: true },
+  },
 });
 const total = Number(values.readings);
 const connections = Number(values.connections);
+const processes = Number(values.processes);
 const journal = values.journal;
 const batchSize = Number(values.batch);
 const devices = 8;
@@ -80,26 +90,32 @@ const payloads = batches.map(({ device, readings }) =>
   JSON.stringify(signBatch({ v: BATCH_VERSION, enterprise: 'ent-a', device: ids[device]!, readings }, keys[device]!.privateKeyPem)),
 );
 await writeFile(join(dir, 'enrolment.json'), JSON.stringify({ devices: keys.map((k, d) => ({ device: ids[d], enterprise: 'ent-a', outfall: `out-${d}`, publicKey: k.publicKeyHex, sampleIntervalMs: 1000 })) }));
-await writeFile(join(dir, 'cloud.yaml'), stringify({
-  // One ingester process, its connections alone in the group.
-  mqtt: { url: mosquitto.url, clientId: 'ingester-bench', sharedGroup: 'ingest', connections, aloneInGroup: true },
+const configs = Array.from({ length: processes }, (_, n) => ({
+  // With one process its connections are alone in the group; with more, each looks every reading up.
+  mqtt: { url: mosquitto.url, clientId: `ingester-bench-${n}`, sharedGroup: 'ingest', connections, aloneInGroup: processes === 1 },
   influx: { url: influxd.url, database: 'qingliu' },
   registryFile: join(dir, 'enrolment.json'),
-  deadLetterDir: join(dir, 'dead'),
-  ...(journal ? { journalDir: join(dir, 'journal') } : {}),
+  deadLetterDir: join(dir, `dead-${n}`),
+  ...(journal ? { journalDir: join(dir, `journal-${n}`) } : {}),
   maxPayloadBytes: 16 * 1024 * 1024,
   http: { port: 0 },
 }));
+for (const [n, config] of configs.entries()) await writeFile(join(dir, `cloud-${n}.yaml`), stringify(config));
 // INGESTER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the ingester.
 const nodeArgs = process.env.INGESTER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-const ingester = spawn(process.execPath, [...nodeArgs, main, '--config', join(dir, 'cloud.yaml')], { stdio: ['ignore', 'pipe', 'ignore'] });
-const statusUrl = await new Promise<string>((resolve, reject) => {
-  ingester.stdout!.on('data', (chunk: Buffer) => {
-    const line = chunk.toString().split('\n').find((l) => l.includes('"ready":true'));
-    if (line) resolve(`${(JSON.parse(line) as { http: string }).http}/status`);
-  });
-  ingester.once('exit', (code) => reject(new Error(`ingester exited ${code}`)));
-});
+const ingesters = configs.map((_, n) => spawn(process.execPath, [...nodeArgs, main, '--config', join(dir, `cloud-${n}.yaml`)], { stdio: ['ignore', 'pipe', 'ignore'] }));
+const statusUrls = await Promise.all(
+  ingesters.map(
+    (ingester) =>
+      new Promise<string>((resolve, reject) => {
+        ingester.stdout!.on('data', (chunk: Buffer) => {
+          const line = chunk.toString().split('\n').find((l) => l.includes('"ready":true'));
+          if (line) resolve(`${(JSON.parse(line) as { http: string }).http}/status`);
+        });
+        ingester.once('exit', (code) => reject(new Error(`ingester exited ${code}`)));
+      }),
+  ),
+);
 /** CPU time (user + system) of a process so far, microseconds, from /proc. */
 async function cpuMicros(pid: number): Promise<number> {
   const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
@@ -109,7 +125,8 @@ const publisher = await connectAsync(mosquitto.url, { clientId: 'bench-publisher
 // CPU of every process on the path, to see where the two cores go.
 const others = { influxd: influxd.pid, mosquitto: mosquitto.pid()!, 'bench (publisher)': process.pid };
 const othersBefore = Object.fromEntries(await Promise.all(Object.entries(others).map(async ([name, pid]) => [name, await cpuMicros(pid)] as const)));
-const cpuBefore = await cpuMicros(ingester.pid!);
+const ingestersCpu = async (): Promise<number> => (await Promise.all(ingesters.map((i) => cpuMicros(i.pid!)))).reduce((a, b) => a + b, 0);
+const cpuBefore = await ingestersCpu();
 started = performance.now();
 const window = 64;
 for (let i = 0; i < payloads.length; i += window) {
@@ -118,18 +135,20 @@ for (let i = 0; i < payloads.length; i += window) {
 // Watch the ingester's own count (cheap), then check InfluxDB's.
 const deadline = performance.now() + 600_000;
 for (;;) {
-  const status = (await (await fetch(statusUrl)).json()) as { ingest: { stored: number } };
-  if (status.ingest.stored >= total || performance.now() > deadline) break;
+  const statuses = await Promise.all(statusUrls.map(async (url) => (await (await fetch(url)).json()) as { ingest: { stored: number } }));
+  if (statuses.reduce((n, s) => n + s.ingest.stored, 0) >= total || performance.now() > deadline) break;
   await new Promise((resolve) => setTimeout(resolve, 10));
 }
 const pipelineSeconds = (performance.now() - started) / 1000;
-const ingesterCpuMicros = (await cpuMicros(ingester.pid!)) - cpuBefore;
+const ingesterCpuMicros = (await ingestersCpu()) - cpuBefore;
 const othersCpu = await Promise.all(Object.entries(others).map(async ([name, pid]) => `${name} ${(((await cpuMicros(pid)) - othersBefore[name]!) / 1e6).toFixed(2)} s`));
 const stored = await count('qingliu', 'reading');
 
 await publisher.endAsync();
-ingester.kill('SIGTERM');
-await new Promise((resolve) => ingester.once('exit', resolve));
+await Promise.all(ingesters.map((ingester) => new Promise((resolve) => {
+  ingester.once('exit', resolve);
+  ingester.kill('SIGTERM');
+})));
 await mosquitto.stop();
 await influxd.stop();
 await rm(dir, { recursive: true, force: true });
@@ -137,8 +156,8 @@ await rm(dir, { recursive: true, force: true });
 if (stored !== total) throw new Error(`pipeline stored ${stored} of ${total}`);
 const pipelineRps = total / pipelineSeconds;
 const rawRps = total / rawSeconds;
-console.log(`readings ${total}, batch ${batchSize}, devices ${devices}, ingester connections ${connections}, journal ${journal ? 'on' : 'off'}; raw ${rawSeconds.toFixed(2)} s, pipeline ${pipelineSeconds.toFixed(2)} s`);
-console.log(`ingester CPU ${(ingesterCpuMicros / 1e6).toFixed(2)} s in ${pipelineSeconds.toFixed(2)} s (${(ingesterCpuMicros / total).toFixed(1)} us per reading); 2 cores carry publisher, mosquitto, ingester and influxd`);
+console.log(`readings ${total}, batch ${batchSize}, devices ${devices}, ingester processes ${processes} x connections ${connections}, journal ${journal ? 'on' : 'off'}; raw ${rawSeconds.toFixed(2)} s, pipeline ${pipelineSeconds.toFixed(2)} s`);
+console.log(`ingester CPU (all processes) ${(ingesterCpuMicros / 1e6).toFixed(2)} s in ${pipelineSeconds.toFixed(2)} s (${(ingesterCpuMicros / total).toFixed(1)} us per reading); 2 cores carry publisher, mosquitto, ingester and influxd`);
 console.log(`CPU of the others in the same ${pipelineSeconds.toFixed(2)} s: ${othersCpu.join(', ')}`);
 console.log(
   JSON.stringify({
