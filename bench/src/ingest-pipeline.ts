@@ -10,6 +10,11 @@
  * `--processes 2` runs two ingester processes on the shared subscription (how Qingliu scales out);
  * each then looks every reading up in InfluxDB, as ingesters with others in their group do.
  *
+ * The readings are live: sampled within the last half minute, as a plant's are when they arrive.
+ * `--late` dates them hours back instead (a replay after a long outage): each write of late readings
+ * also has the store rebuild the rollup buckets they fall in (store/rollup-levels.ts), which the raw
+ * ceiling does not do.
+ *
  * Last line: {"pipeline_rps":...,"raw_rps":...,"ratio":...}
  */
 import { spawn } from 'node:child_process';
@@ -31,6 +36,7 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '500' },
     connections: { type: 'string', default: '4' },
     processes: { type: 'string', default: '1' },
+    late: { type: 'boolean', default: false },
     journal: { type: 'boolean', default: true },
   },
 });
@@ -57,15 +63,17 @@ async function count(db: string, measurement: string): Promise<number> {
   return result.results[0]?.series?.[0]?.values[0]?.[1] ?? 0;
 }
 
-// The same readings for both runs.
-const t0 = Date.UTC(2026, 10, 24);
+// The same readings for both runs: live (within the last half minute, 1 ms apart at most 25,000 per device) or late.
+const perDevice = Math.ceil(total / devices);
+const spacingMs = values.late ? 1000 : Math.max(1, Math.floor(25_000 / perDevice));
+const t0 = values.late ? Date.now() - 24 * 3_600_000 : Date.now() - 30_000;
 const batches: { device: number; readings: Reading[] }[] = [];
 for (let n = 0, seq = 0; n < total; seq += 1) {
   for (let d = 0; d < devices && n < total; d += 1) {
     const size = Math.min(batchSize, total - n);
     const readings: Reading[] = Array.from({ length: size }, (_, i) => ({
       enterprise: 'ent-a', outfall: `out-${d}`, device: ids[d]!, pollutant: 'w01018', value: 20 + ((seq * batchSize + i) % 977) / 13,
-      unit: 'mg/L', ts: t0 + (seq * batchSize + i) * 1000, seq: seq * batchSize + i, flag: 'N',
+      unit: 'mg/L', ts: t0 + (seq * batchSize + i) * spacingMs, seq: seq * batchSize + i, flag: 'N',
     }));
     batches.push({ device: d, readings });
     n += size;
@@ -156,7 +164,7 @@ await rm(dir, { recursive: true, force: true });
 if (stored !== total) throw new Error(`pipeline stored ${stored} of ${total}`);
 const pipelineRps = total / pipelineSeconds;
 const rawRps = total / rawSeconds;
-console.log(`readings ${total}, batch ${batchSize}, devices ${devices}, ingester processes ${processes} x connections ${connections}, journal ${journal ? 'on' : 'off'}; raw ${rawSeconds.toFixed(2)} s, pipeline ${pipelineSeconds.toFixed(2)} s`);
+console.log(`readings ${total}, batch ${batchSize}, devices ${devices}, ingester processes ${processes} x connections ${connections}, journal ${journal ? 'on' : 'off'}, readings ${values.late ? 'late (a day old)' : 'live'}; raw ${rawSeconds.toFixed(2)} s, pipeline ${pipelineSeconds.toFixed(2)} s`);
 console.log(`ingester CPU (all processes) ${(ingesterCpuMicros / 1e6).toFixed(2)} s in ${pipelineSeconds.toFixed(2)} s (${(ingesterCpuMicros / total).toFixed(1)} us per reading); 2 cores carry publisher, mosquitto, ingester and influxd`);
 console.log(`CPU of the others in the same ${pipelineSeconds.toFixed(2)} s: ${othersCpu.join(', ')}`);
 console.log(
