@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UniqueMessageIdProvider, connect, connectAsync } from 'mqtt';
 import { pino } from 'pino';
-import { MqttSessionStore, batchRange, createBatchPublisher, openDiskOutbox } from '@qingliu/edge';
+import { MqttSessionStore, createBatchPublisher, openDiskOutbox } from '@qingliu/edge';
 import { ALL_READINGS_TOPIC, generateDeviceKeyPair } from '@qingliu/protocol';
 import type { Reading } from '@qingliu/protocol';
 import { startMosquitto } from '@qingliu/testkit';
@@ -53,7 +53,7 @@ async function replay(qos: 1 | 2): Promise<number> {
       }
     }
     const expected = outbox.size();
-    const session = await MqttSessionStore.open(qos === 2 ? dir : undefined, batchRange);
+    const session = await MqttSessionStore.open(qos === 2 ? dir : undefined);
     const client = connect(mosquitto.url, { clientId: `replay-${qos}`, clean: false, outgoingStore: session, messageIdProvider: new UniqueMessageIdProvider() });
     await new Promise((resolve) => client.once('connect', resolve));
     const publisher = createBatchPublisher({ client, session, outbox, enterprise: 'ent-a', keys, logger: pino({ level: 'silent' }), maxBatch, qos });

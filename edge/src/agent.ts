@@ -7,7 +7,7 @@ import { QingliuError, agentStatusTopic, isQingliuError } from '@qingliu/protoco
 import type { Reading } from '@qingliu/protocol';
 import { createAgentStatusPublisher, offlineStatus } from './agent-status.js';
 import type { AgentStatusMessage } from './agent-status.js';
-import { batchRange, createBatchPublisher } from './batch-publisher.js';
+import { createBatchPublisher } from './batch-publisher.js';
 import type { EdgeConfig } from './config.js';
 import { loadOrCreateDeviceKey } from './device-keys.js';
 import { openDiskOutbox } from './disk-outbox.js';
@@ -82,7 +82,7 @@ export async function startEdgeAgent(params: EdgeAgentParameters): Promise<EdgeA
   }
   const outbox = params.outbox ?? (await openConfiguredOutbox(config, logger));
   // Batches in flight to the broker live beside the disk outbox (and die with a memory one).
-  const session = await MqttSessionStore.open(!params.outbox && config.outbox.kind === 'disk' ? config.outbox.dir : undefined, batchRange);
+  const session = await MqttSessionStore.open(!params.outbox && config.outbox.kind === 'disk' ? config.outbox.dir : undefined);
   if (session.inFlight().length > 0) logger.info({ inFlight: session.inFlight() }, 'batches in flight at the last stop go out again first, under their packet ids');
 
   const client = connectBroker(config, session, logger);

@@ -12,7 +12,7 @@ import { ALL_READINGS_TOPIC, generateDeviceKeyPair } from '@qingliu/protocol';
 import type { Reading } from '@qingliu/protocol';
 import { sleep, startMosquitto, waitFor } from '@qingliu/testkit';
 import type { MosquittoServer } from '@qingliu/testkit';
-import { batchRange, createBatchPublisher } from './batch-publisher.js';
+import { createBatchPublisher } from './batch-publisher.js';
 import { createMemoryOutbox } from './memory-outbox.js';
 import { MqttSessionStore } from './mqtt-session-store.js';
 
@@ -29,7 +29,7 @@ describe('batch publisher over MQTT 5', () => {
   });
 
   it('keeps a batch in the outbox while the broker has no subscriber for it, and sends it once one subscribes', async () => {
-    const session = await MqttSessionStore.open(undefined, batchRange);
+    const session = await MqttSessionStore.open(undefined);
     const edge = await connectAsync(mosquitto.url, { clientId: 'edge-v5', protocolVersion: 5, outgoingStore: session });
     clients.push(edge);
     const outbox = createMemoryOutbox({ maxBytes: 1 << 20 });

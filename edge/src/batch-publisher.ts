@@ -1,9 +1,9 @@
 import type { KeyObject } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import { BATCH_VERSION, parseReadingsTopic, readingsTopic, signBatch } from '@qingliu/protocol';
+import { BATCH_VERSION, readingsTopic, signBatch } from '@qingliu/protocol';
 import type { Reading } from '@qingliu/protocol';
-import type { BatchRange, MqttSessionStore } from './mqtt-session-store.js';
+import type { MqttSessionStore } from './mqtt-session-store.js';
 import type { Outbox } from './outbox.js';
 
 export interface BatchPublisherParameters {
@@ -33,15 +33,6 @@ export interface BatchPublisher {
   drain(timeoutMs: number): Promise<boolean>;
   published(): number;
   stop(): Promise<void>;
-}
-
-/** The device and last seq of a signed batch on its readings topic (the session store's classifier). */
-export function batchRange(packet: { topic: string; payload: string | Buffer }): BatchRange | undefined {
-  const topic = parseReadingsTopic(packet.topic);
-  if (!topic) return undefined;
-  const { readings } = JSON.parse(packet.payload.toString()) as { readings: { seq: number }[] };
-  const last = readings.at(-1);
-  return last ? { device: topic.device, throughSeq: last.seq } : undefined;
 }
 
 /**
@@ -84,8 +75,11 @@ export function createBatchPublisher(params: BatchPublisherParameters): BatchPub
       const readings = await outbox.peek(device, maxBatch);
       if (readings.length === 0) return;
       const batch = signBatch({ v: BATCH_VERSION, enterprise, device, readings }, key);
+      const topic = readingsTopic(enterprise, device);
+      const throughSeq = readings[readings.length - 1]!.seq;
       try {
-        const sent = await client.publishAsync(readingsTopic(enterprise, device), JSON.stringify(batch), { qos });
+        session.expect(topic, { device, throughSeq });
+        const sent = await client.publishAsync(topic, JSON.stringify(batch), { qos });
         if (sent?.messageId !== undefined && unmatched.delete(sent.messageId)) {
           throw new Error(`the broker has no subscriber for it (${qos === 1 ? 'PUBACK' : 'PUBREC'} reason 16)`);
         }
@@ -95,7 +89,7 @@ export function createBatchPublisher(params: BatchPublisherParameters): BatchPub
         continue;
       }
       // At QoS 2 the session store's release acknowledged them already (and this is a no-op).
-      await outbox.ack(device, readings[readings.length - 1]!.seq);
+      await outbox.ack(device, throughSeq);
       published += readings.length;
       params.onPublished?.(readings);
     }

@@ -14,7 +14,7 @@ import { ALL_READINGS_TOPIC, generateDeviceKeyPair, signedBatchSchema } from '@q
 import type { Reading } from '@qingliu/protocol';
 import { startMosquitto, useTempDir, waitFor } from '@qingliu/testkit';
 import type { MosquittoServer } from '@qingliu/testkit';
-import { batchRange, createBatchPublisher } from './batch-publisher.js';
+import { createBatchPublisher } from './batch-publisher.js';
 import type { BatchPublisher } from './batch-publisher.js';
 import { openDiskOutbox } from './disk-outbox.js';
 import type { Outbox } from './outbox.js';
@@ -54,7 +54,7 @@ describe('the disk-kept MQTT session (QoS 2) through a cut at each step', () => 
 
   async function startAgent(clientId: string): Promise<RunningAgent> {
     const outbox = await openDiskOutbox({ dir: dir() });
-    const session = await MqttSessionStore.open(dir(), batchRange);
+    const session = await MqttSessionStore.open(dir());
     const client = connect(mosquitto.url, { clientId, clean: false, outgoingStore: session, messageIdProvider: new UniqueMessageIdProvider(), reconnectPeriod: 200 });
     const publisher = createBatchPublisher({ client, session, outbox, enterprise: 'ent-a', keys: new Map([['dev-a', key]]), logger: pino({ level: 'silent' }), maxBatch: 5 });
     return { client, outbox, session, publisher };

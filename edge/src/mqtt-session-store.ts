@@ -9,9 +9,6 @@ export interface BatchRange {
   throughSeq: number;
 }
 
-/** Says which readings a publish packet carries (undefined: not a reading batch). */
-export type BatchClassifier = (packet: IPublishPacket) => BatchRange | undefined;
-
 interface SessionRecord {
   packet: Packet;
   range?: BatchRange;
@@ -46,27 +43,36 @@ const COMPACT_AFTER_LINES = 4096;
  */
 export class MqttSessionStore implements IStore {
   readonly #records = new Map<number, SessionRecord>();
-  readonly #classify: BatchClassifier;
+  /** What the next batch published on a topic carries, as the publisher said (`expect`). */
+  readonly #expected = new Map<string, BatchRange>();
   readonly #log: JsonLinesLog | undefined;
   #waiters: { device: string; resolve: () => void }[] = [];
   /** Runs before a released batch is forgotten: the broker has it, and will route it once. */
   onReleased: ((range: BatchRange, messageId: number) => Promise<void>) | undefined;
 
-  private constructor(classify: BatchClassifier, log: JsonLinesLog | undefined) {
-    this.#classify = classify;
+  private constructor(log: JsonLinesLog | undefined) {
     this.#log = log;
   }
 
   /** A store kept in `dir/mqtt-session.log`, or in memory only without a folder. */
-  static async open(dir: string | undefined, classify: BatchClassifier): Promise<MqttSessionStore> {
-    if (dir === undefined) return new MqttSessionStore(classify, undefined);
+  static async open(dir: string | undefined): Promise<MqttSessionStore> {
+    if (dir === undefined) return new MqttSessionStore(undefined);
     const { log, entries } = await JsonLinesLog.open(join(dir, 'mqtt-session.log'));
-    const store = new MqttSessionStore(classify, log);
+    const store = new MqttSessionStore(log);
     for (const entry of entries as LogLine[]) {
       if ('del' in entry) store.#records.delete(entry.del);
       else store.#records.set(entry.put.messageId!, { packet: entry.put as Packet, ...(entry.range ? { range: entry.range } : {}) });
     }
     return store;
+  }
+
+  /**
+   * Says which readings the next batch published on `topic` carries; the publisher calls it just
+   * before it publishes (one batch in flight per device, so per topic). A publish nobody announced
+   * (the agent's status) is not a reading batch.
+   */
+  expect(topic: string, range: BatchRange): void {
+    this.#expected.set(topic, range);
   }
 
   /** Reading batches in flight (stored and not yet released), oldest first. */
@@ -83,7 +89,8 @@ export class MqttSessionStore implements IStore {
   put(packet: Packet, cb: (error?: Error) => void): this {
     const id = packet.messageId!;
     const previous = this.#records.get(id);
-    const range = packet.cmd === 'publish' ? this.#classify(packet) : previous?.range;
+    const range = packet.cmd === 'publish' ? this.#expected.get(packet.topic) : previous?.range;
+    if (packet.cmd === 'publish') this.#expected.delete(packet.topic);
     const record: SessionRecord = { packet, ...(range ? { range } : {}) };
     this.#records.set(id, record);
     if (!this.#log || !isDurable(record)) {
