@@ -56,3 +56,29 @@ describe('embedded broker persistence', () => {
     expect(await deliveredAcrossRestart()).toEqual([]);
   });
 });
+
+describe('embedded broker forwarding', () => {
+  it('delivers every QoS 2 publish of concurrent edges to a persistent-session ingester, at QoS 1', async () => {
+    const broker = await createEmbeddedBroker(base);
+    const ingester = await connectAsync(broker.url, { username: 'ingester', password: 'pw-i', clientId: 'ingester-fw', clean: false });
+    const received = new Set<string>();
+    const qos = new Set<number>();
+    ingester.on('message', (_topic, payload, packet) => {
+      received.add(payload.toString());
+      qos.add(packet.qos);
+    });
+    await ingester.subscribeAsync('qingliu/v1/+/+/readings', { qos: 1 });
+    const edges = await Promise.all([0, 1, 2].map((i) => connectAsync(broker.url, { username: 'edge-a', password: 'pw-a', clientId: `edge-fw-${i}` })));
+    const rounds = 200;
+    // Each round, three publishes at once (their packet ids collide across clients, as agents' do).
+    for (let k = 0; k < rounds; k += 1) {
+      await Promise.all(edges.map((edge, i) => edge.publishAsync(readingsTopic('ent-a', 'dev-a'), `e${i}-m${k}`, { qos: 2 })));
+    }
+    const deadline = Date.now() + 5000;
+    while (received.size < rounds * edges.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    for (const client of [...edges, ingester]) await client.endAsync(true);
+    await broker.close();
+    expect(received.size).toBe(rounds * edges.length);
+    expect([...qos]).toEqual([1]);
+  }, 20_000);
+});
