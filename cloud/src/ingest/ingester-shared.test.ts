@@ -111,16 +111,31 @@ describe('two ingesters on one shared subscription', () => {
     expect(new Set(rows.map((r) => `${r.device}/${r.seq}`)).size).toBe(sent.length);
     // A point written twice lands on the same row, so count the writes themselves: InfluxDB's own tally, per shard
     // of the readings' retention policy (the rollups' continuous queries write to their own).
-    const stats = (await (await fetch(`${influxd.url}/query?q=${encodeURIComponent("SHOW STATS FOR 'shard'")}`, { method: 'POST' })).json()) as {
-      results: { series: { tags: Record<string, string>; columns: string[]; values: number[][] }[] }[];
+    const writes = async (): Promise<number> => {
+      const stats = (await (await fetch(`${influxd.url}/query?q=${encodeURIComponent("SHOW STATS FOR 'shard'")}`, { method: 'POST' })).json()) as {
+        results: { series: { tags: Record<string, string>; columns: string[]; values: number[][] }[] }[];
+      };
+      const shards = stats.results[0]!.series.filter((s) => s.tags.database === 'qingliu' && s.tags.retentionPolicy === 'autogen');
+      return shards.reduce((sum, s) => sum + s.values[0]![s.columns.indexOf('writePointsOk')]!, 0);
     };
-    const shards = stats.results[0]!.series.filter((s) => s.tags.database === 'qingliu' && s.tags.retentionPolicy === 'autogen');
-    const pointsWritten = shards.reduce((sum, s) => sum + s.values[0]![s.columns.indexOf('writePointsOk')]!, 0);
     // Besides the readings, each ingester writes its progress reports (ports/ingest-progress.ts): one point each.
-    const progress = (await (await fetch(`${influxd.url}/query?db=qingliu&q=${encodeURIComponent('SELECT count("batch") FROM ingest_progress')}`, { method: 'POST' })).json()) as {
-      results: { series?: { values: number[][] }[] }[];
+    const progressCount = async (): Promise<number> => {
+      const progress = (await (await fetch(`${influxd.url}/query?db=qingliu&q=${encodeURIComponent('SELECT count("batch") FROM ingest_progress')}`, { method: 'POST' })).json()) as {
+        results: { series?: { values: number[][] }[] }[];
+      };
+      return progress.results[0]!.series?.[0]?.values[0]?.[1] ?? 0;
     };
-    const progressPoints = progress.results[0]!.series?.[0]?.values[0]?.[1] ?? 0;
+    // The ingesters keep reporting progress meanwhile: take the tally between two equal progress counts.
+    let progressPoints = -1;
+    let pointsWritten = 0;
+    for (let attempt = 0; attempt < 10; attempt += 1) {
+      const before = await progressCount();
+      pointsWritten = await writes();
+      if ((await progressCount()) === before) {
+        progressPoints = before;
+        break;
+      }
+    }
     expect(progressPoints).toBeGreaterThan(0);
     expect(pointsWritten).toBe(sent.length + progressPoints);
   }, 90_000);
