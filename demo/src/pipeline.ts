@@ -174,7 +174,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     }
     await writeFile(
       join(workDir, 'enrolment.json'),
-      `${JSON.stringify({ devices: registry.list().map(({ key: _key, ...enrolment }) => enrolment) }, null, 2)}\n`,
+      `${JSON.stringify({ devices: registry.enrolments() }, null, 2)}\n`,
     );
 
     const ingesterPassword = randomBytes(12).toString('base64url');

@@ -24,8 +24,10 @@ describe('canonicalJson', () => {
 describe('canonicalReadingJson', () => {
   it('gives exactly the bytes canonicalJson gives, for awkward values too', () => {
     const values = [0, -0, 7, 48.73, 0.30000000000000004, 1e21, 1e-7, -123.456, Number.MAX_SAFE_INTEGER];
-    const strings = ['ent-a', 'a"b', 'back\\slash', '\u2028', 'é', ''];
-    for (const [i, value] of values.entries()) {
+    // Plain ASCII is written without JSON.stringify: every kind of character that needs it, at each field.
+    const strings = ['ent-a', 'a"b', 'back\\slash', '\u2028', 'é', '', 'new\nline', 'nul\u0000', 'del\u007f', 'tab\t', 'lone\ud800', '𝔪g/L', ' ~!#[]{}', 'mg/L'];
+    for (let i = 0; i < Math.max(values.length, strings.length * 2); i += 1) {
+      const value = values[i % values.length]!;
       const reading = {
         enterprise: strings[i % strings.length]!,
         outfall: strings[(i + 1) % strings.length]!,

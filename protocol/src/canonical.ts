@@ -37,16 +37,23 @@ interface ReadingFields {
 
 /**
  * `canonicalJson` of a reading's nine fields, written directly: the hot path of
- * signing, verifying and Merkle leaves. Refuses non-finite numbers as
+ * signing, verifying and Merkle leaves (a test holds the two equal). Refuses non-finite numbers as
  * `canonicalJson` does.
  */
 export function canonicalReadingJson(r: ReadingFields): string {
   if (!Number.isFinite(r.value) || !Number.isFinite(r.seq) || !Number.isFinite(r.ts)) {
     throw new TypeError('canonicalJson: non-finite number in a reading');
   }
+  // Finite numbers print as JSON.stringify prints them.
   return (
-    `{"device":${JSON.stringify(r.device)},"enterprise":${JSON.stringify(r.enterprise)},"flag":${JSON.stringify(r.flag)},` +
-    `"outfall":${JSON.stringify(r.outfall)},"pollutant":${JSON.stringify(r.pollutant)},"seq":${JSON.stringify(r.seq)},` +
-    `"ts":${JSON.stringify(r.ts)},"unit":${JSON.stringify(r.unit)},"value":${JSON.stringify(r.value)}}`
+    `{"device":${quote(r.device)},"enterprise":${quote(r.enterprise)},"flag":${quote(r.flag)},` +
+    `"outfall":${quote(r.outfall)},"pollutant":${quote(r.pollutant)},"seq":${r.seq},` +
+    `"ts":${r.ts},"unit":${quote(r.unit)},"value":${r.value}}`
   );
 }
+
+/** Printable ASCII but `"` and `\`: what JSON.stringify writes as it is, between quotes. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** `JSON.stringify` of a string; identifiers and units, plain ASCII, skip its escaping pass. */
+const quote = (value: string): string => (PLAIN.test(value) ? `"${value}"` : JSON.stringify(value));

@@ -1,4 +1,4 @@
-import { BATCH_VERSION, generateDeviceKeyPair, isQingliuError, readingsTopic, signBatch } from '@qingliu/protocol';
+import { BATCH_VERSION, generateDeviceKeyPair, isQingliuError, readingsTopic, signBatch, signedBatchSchema } from '@qingliu/protocol';
 import type { Reading } from '@qingliu/protocol';
 import { DeviceRegistry } from '../registry/device-registry.js';
 import { verifyBatchMessage } from './batch-verifier.js';
@@ -66,5 +66,69 @@ describe('verifyBatchMessage', () => {
 
   it('rejects an oversized payload before parsing it', () => {
     expect(reason(topicA, Buffer.alloc(2048, 0x20), 1024)).toBe('PAYLOAD_TOO_LARGE');
+  });
+});
+
+describe('verifyBatchMessage: the compiled schema check and the zod schema agree', () => {
+  // The verifier checks shapes with ajv (compiled from the zod schema) and asks zod only to word a refusal:
+  // each case is refused as SCHEMA_INVALID exactly when zod refuses it.
+  const base = (): Record<string, any> => structuredClone(good);
+  const at2 = 2 ** 53;
+  const cases: [string, (b: Record<string, any>) => void][] = [
+    ['v 2', (b) => (b.v = 2)],
+    ['v "1"', (b) => (b.v = '1')],
+    ['no readings', (b) => (b.readings = [])],
+    ['5001 readings', (b) => (b.readings = Array.from({ length: 5001 }, (_, i) => reading(i)))],
+    ['5000 readings', (b) => (b.readings = Array.from({ length: 5000 }, (_, i) => reading(i)))],
+    ['readings not an array', (b) => (b.readings = { 0: reading(1) })],
+    ['a null reading', (b) => (b.readings[0] = null)],
+    ['a reading as an array', (b) => (b.readings[0] = Object.values(reading(1)))],
+    ['an id of 65 characters', (b) => (b.device = 'd'.repeat(65))],
+    ['an id of 64 characters', (b) => (b.device = 'd'.repeat(64))],
+    ['an id with a space', (b) => (b.readings[0].outfall = 'out 1')],
+    ['an id with a slash', (b) => (b.enterprise = 'ent/a')],
+    ['an id with a non-ASCII letter', (b) => (b.readings[1].enterprise = 'entä')],
+    ['an empty id', (b) => (b.readings[1].device = '')],
+    ['an unknown pollutant', (b) => (b.readings[0].pollutant = 'w99999')],
+    ['an unknown flag', (b) => (b.readings[0].flag = 'n')],
+    ['a string value', (b) => (b.readings[0].value = '41')],
+    ['a null value', (b) => (b.readings[0].value = null)],
+    ['a negative value', (b) => (b.readings[0].value = -3.5)],
+    ['a huge value', (b) => (b.readings[0].value = 1.7e308)],
+    ['a fractional seq', (b) => (b.readings[0].seq = 1.5)],
+    ['a negative seq', (b) => (b.readings[0].seq = -1)],
+    ['seq 2^53', (b) => (b.readings[0].seq = at2)],
+    ['seq 2^53 - 1', (b) => (b.readings[0].seq = at2 - 1)],
+    ['a fractional ts', (b) => (b.readings[0].ts = 1.25)],
+    ['ts 2^53', (b) => (b.readings[0].ts = at2)],
+    ['ts 1e21', (b) => (b.readings[0].ts = 1e21)],
+    ['an empty unit', (b) => (b.readings[0].unit = '')],
+    ['a unit of 16 characters', (b) => (b.readings[0].unit = 'u'.repeat(16))],
+    ['a unit of 17 characters', (b) => (b.readings[0].unit = 'u'.repeat(17))],
+    ['a unit of 16 astral characters (32 UTF-16 units)', (b) => (b.readings[0].unit = '𝔪'.repeat(16))],
+    ['a unit of 17 astral characters', (b) => (b.readings[0].unit = '𝔪'.repeat(17))],
+    ['a unit with a lone surrogate', (b) => (b.readings[0].unit = 'mg\ud835')],
+    ['a missing unit', (b) => delete b.readings[0].unit],
+    ['an extra reading field', (b) => (b.readings[0].note = 'x')],
+    ['an extra field named __proto__', (b) => Object.defineProperty(b, '__proto__', { value: {}, enumerable: true })],
+    ['a missing sig', (b) => delete b.sig],
+    ['a short sig', (b) => (b.sig = b.sig.slice(4))],
+    ['a sig with a newline', (b) => (b.sig = `${b.sig.slice(0, 86)}\n==`)],
+    ['a top-level array', (b) => Object.assign(b, { readings: [[]] })],
+  ];
+
+  it.each(cases)('%s', (_name, change) => {
+    const b = base();
+    change(b);
+    const payload = JSON.stringify(b);
+    const zodSays = signedBatchSchema.safeParse(JSON.parse(payload)).success;
+    const verdict = reason(topicA, payload);
+    expect(verdict === 'SCHEMA_INVALID').toBe(!zodSays);
+  });
+
+  it('words a refusal with the field and the reason', () => {
+    const b = base();
+    b.readings[1].seq = -1;
+    expect(() => verifyBatchMessage(topicA, JSON.stringify(b), registry)).toThrow(/readings\.1\.seq: /);
   });
 });

@@ -1,3 +1,5 @@
+import { Ajv } from 'ajv';
+import { z } from 'zod';
 import {
   QingliuError,
   parseReadingsTopic,
@@ -15,8 +17,24 @@ export interface VerifiedBatch {
   readings: Reading[];
 }
 
+/**
+ * The batch schema compiled by ajv from the zod schema (the one definition): the same rules, checked
+ * about five times faster (bench/verify-batch), which matters at every reading. Both measure string
+ * lengths in code points; JSON has no non-finite numbers, so zod's finite-value refinement has
+ * nothing to add. zod still checks every batch ajv refuses, to
+ * word the reason, and refuses it whatever it finds.
+ */
+const batchShape = new Ajv().compile<SignedBatch>(
+  z.toJSONSchema(signedBatchSchema, { target: 'draft-7', unrepresentable: 'throw' }),
+);
+
 function reject(code: QingliuErrorCode, message: string): never {
   throw new QingliuError(code, message);
+}
+
+/** Refuses a payload larger than `maxPayloadBytes` (before it is parsed, or copied anywhere). */
+export function checkPayloadSize(bytes: number, maxPayloadBytes: number): void {
+  if (bytes > maxPayloadBytes) reject('PAYLOAD_TOO_LARGE', `payload of ${bytes} bytes exceeds ${maxPayloadBytes}`);
 }
 
 /**
@@ -26,25 +44,24 @@ function reject(code: QingliuErrorCode, message: string): never {
  */
 export function verifyBatchMessage(
   topic: string,
-  payload: Buffer,
+  payload: Buffer | string,
   registry: DeviceRegistry,
   maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES,
 ): VerifiedBatch {
-  if (payload.length > maxPayloadBytes) {
-    reject('PAYLOAD_TOO_LARGE', `payload of ${payload.length} bytes exceeds ${maxPayloadBytes}`);
-  }
+  checkPayloadSize(typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length, maxPayloadBytes);
   let json: unknown;
   try {
-    json = JSON.parse(payload.toString('utf8'));
+    json = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'));
   } catch {
     reject('SCHEMA_INVALID', 'payload is not JSON');
   }
-  const parsed = signedBatchSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    reject('SCHEMA_INVALID', `${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
+  if (!batchShape(json)) {
+    const parsed = signedBatchSchema.safeParse(json);
+    const issue = parsed.error?.issues[0];
+    const error = batchShape.errors?.[0];
+    reject('SCHEMA_INVALID', issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : `${error?.instancePath || '(root)'}: ${error?.message}`);
   }
-  const batch = parsed.data;
+  const batch = json;
   const route = parseReadingsTopic(topic);
   if (!route || route.enterprise !== batch.enterprise || route.device !== batch.device) {
     reject('TOPIC_MISMATCH', `batch of ${batch.enterprise}/${batch.device} on topic ${topic}`);

@@ -1,4 +1,4 @@
-import { appendFile, readdir } from 'node:fs/promises';
+import { appendFile, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Reading } from '@qingliu/protocol';
 import { IngestJournal } from './ingest-journal.js';
@@ -68,5 +68,37 @@ describe('ingest journal', () => {
     expect(journal.pendingBytes()).toBe(0);
     expect(journal.holds('d1', entries[0]!.readings[0]!.seq)).toBe(false);
     await journal.close();
+  });
+});
+
+describe('ingest journal, a message journaled as it came', () => {
+  const dir = useTempDir('qingliu-journal-message');
+
+  it('reads the readings back out of the message, each given the entry batch', async () => {
+    const journal = await IngestJournal.open(dir());
+    const sent = readings('d1', 3);
+    const message = JSON.stringify({ v: 1, enterprise: 'e', device: 'd1', readings: sent, sig: 'x' });
+    const entry = await journal.append(5, structuredClone(sent), message);
+    expect(entry.readings.map((r) => r.batch)).toEqual([5, 5, 5]);
+    const [segment] = (await readdir(dir())).filter((n) => n.startsWith('segment-'));
+    const line = (await readFile(join(dir(), segment!), 'utf8')).trim();
+    expect(line.startsWith('{"id":1,"batch":5,"message":{"v":1,')).toBe(true); // the text, not the readings again
+    // no close(): as if killed
+    const again = await IngestJournal.open(dir());
+    expect(again.pendingEntries()).toEqual([{ id: 1, batch: 5, readings: sent.map((r) => ({ ...r, batch: 5 })) }]);
+    expect(again.holds('d1', sent[2]!.seq)).toBe(true);
+    await again.close();
+  });
+
+  it('serialises the readings when the message spans lines (pretty-printed JSON)', async () => {
+    const journal = await IngestJournal.open(dir());
+    const sent = readings('d2', 2);
+    await journal.append(6, structuredClone(sent), JSON.stringify({ v: 1, enterprise: 'e', device: 'd2', readings: sent, sig: 'x' }, null, 2));
+    await journal.append(7, readings('d2', 1));
+    const again = await IngestJournal.open(dir());
+    expect(again.pendingEntries().map((e) => [e.batch, e.readings.length])).toEqual([[6, 2], [7, 1]]);
+    expect(again.pendingEntries()[0]!.readings).toEqual(sent.map((r) => ({ ...r, batch: 6 })));
+    await journal.close();
+    await again.close();
   });
 });

@@ -1,13 +1,23 @@
 import { mkdir, open, readFile, readdir, rename, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Reading } from '@qingliu/protocol';
+import type { Reading, SignedBatch } from '@qingliu/protocol';
+import type { StoredReading } from '../ports/reading-store.js';
+import { withBatch } from './with-batch.js';
 
 /** Readings accepted together: one message's new readings and the settlement batch they were given. */
 export interface JournalEntry {
   id: number;
   batch: number;
-  readings: Reading[];
+  readings: StoredReading[];
+}
+
+/** A line on disk: the readings, or the whole verified message they all came in (`message`). */
+interface JournalLine {
+  id: number;
+  batch: number;
+  readings?: Reading[];
+  message?: SignedBatch;
 }
 
 export interface IngestJournalOptions {
@@ -21,7 +31,9 @@ export interface IngestJournalOptions {
  * the store from here, in big batches, behind the MQTT path. After a crash the
  * entries not yet committed are read back and written again.
  *
- * On disk: `segment-<first id>.jsonl` files of one JSON entry per line, and
+ * On disk: `segment-<first id>.jsonl` files of one JSON entry per line
+ * (`{"id","batch","readings"}`, or `{"id","batch","message"}` when every reading
+ * of a message was new: its verified payload as it came, not serialised again), and
  * `committed` holding the id of the last entry the store has (written to a
  * temp file, fsynced, renamed). A line cut short by a crash was never
  * fsynced, so its message was never acknowledged: it is skipped on reading.
@@ -57,7 +69,7 @@ export class IngestJournal {
       for (const line of text.split('\n')) {
         let entry: JournalEntry;
         try {
-          entry = JSON.parse(line) as JournalEntry;
+          entry = entryOf(JSON.parse(line) as JournalLine);
         } catch {
           continue; // empty, or cut short by a crash before its fsync
         }
@@ -72,12 +84,19 @@ export class IngestJournal {
   /**
    * Appends durably; resolves once the entry is on disk. Appends made while
    * a write is under way go out together in the next write, with one fsync
-   * (group commit), always in id order.
+   * (group commit), always in id order. The readings are given `batch` in
+   * place (`withBatch`). `message`: the verified payload every one of them came
+   * in, as text, journaled as it is instead of serialising the readings again.
    */
-  append(batch: number, readings: Reading[]): Promise<JournalEntry> {
-    const entry = { id: this.#nextId++, batch, readings };
+  append(batch: number, readings: Reading[], message?: string): Promise<JournalEntry> {
+    const entry = { id: this.#nextId++, batch, readings: withBatch(readings, batch) };
+    // The payload is JSON already, and one line unless it was pretty-printed.
+    const line =
+      message !== undefined && !message.includes('\n')
+        ? `{"id":${entry.id},"batch":${batch},"message":${message}}\n`
+        : `${JSON.stringify(entry)}\n`;
     return new Promise((resolve, reject) => {
-      this.#queue.push({ entry, line: `${JSON.stringify(entry)}\n`, resolve, reject });
+      this.#queue.push({ entry, line, resolve, reject });
       this.#flush();
     });
   }
@@ -152,7 +171,7 @@ export class IngestJournal {
   }
 
   /** Drops entries (or readings of them) the store turned out to hold already, without writing them. */
-  forget(entry: JournalEntry, keep: Reading[]): void {
+  forget(entry: JournalEntry, keep: StoredReading[]): void {
     for (const r of entry.readings) this.#index.get(r.device)?.delete(r.seq);
     entry.readings = keep;
     for (const r of keep) this.#indexed(r.device).add(r.seq);
@@ -206,6 +225,13 @@ export class IngestJournal {
       }
     }
   }
+}
+
+/** An entry read back: its readings, given the entry's batch. */
+function entryOf(line: JournalLine): JournalEntry {
+  const readings = line.readings ?? line.message?.readings;
+  if (typeof line.id !== 'number' || typeof line.batch !== 'number' || !Array.isArray(readings)) throw new TypeError('not a journal entry');
+  return { id: line.id, batch: line.batch, readings: withBatch(readings, line.batch) };
 }
 
 const firstIdOf = (name: string): number => Number(/^segment-(\d+)\.jsonl$/.exec(name)![1]);

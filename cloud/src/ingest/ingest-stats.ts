@@ -2,6 +2,7 @@ import type { QingliuErrorCode } from '@qingliu/protocol';
 
 /** Counters of what the ingester has done since it started. */
 export interface IngestStats {
+  /** Messages received (counted on arrival, before their checks end). */
   messages: number;
   /** Readings written to the store. */
   stored: number;

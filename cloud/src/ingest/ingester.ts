@@ -6,14 +6,17 @@ import { ALL_READINGS_TOPIC, QingliuError, isQingliuError } from '@qingliu/proto
 import type { QingliuErrorCode, Reading } from '@qingliu/protocol';
 import { deadLetterOf } from '../dead-letter/file-dead-letter-store.js';
 import type { DeadLetterStore } from '../ports/dead-letter-store.js';
-import type { ReadingStore } from '../ports/reading-store.js';
+import type { ReadingStore, StoredReading } from '../ports/reading-store.js';
 import type { DeviceRegistry } from '../registry/device-registry.js';
-import { DEFAULT_MAX_PAYLOAD_BYTES, verifyBatchMessage } from './batch-verifier.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES } from './batch-verifier.js';
 import { emptyIngestStats } from './ingest-stats.js';
 import type { IngestStats } from './ingest-stats.js';
 import type { IngestJournal } from './ingest-journal.js';
 import { createJournalWriter } from './journal-writer.js';
 import { SequenceGuard } from './sequence-guard.js';
+import { createVerifyPool, defaultVerifyThreads } from './verify-pool.js';
+import type { VerifiedMessage } from './verify-pool.js';
+import { withBatch } from './with-batch.js';
 
 export interface IngesterParameters {
   mqtt: {
@@ -55,6 +58,8 @@ export interface IngesterParameters {
   logger: Logger;
   /** Largest payload parsed, bytes. */
   maxPayloadBytes?: number;
+  /** Threads that check schemas and signatures (verify-pool.ts); 0 checks on the ingester's own thread. */
+  verifyThreads?: number;
   /** First and longest wait between store write retries, milliseconds. */
   retryMinMs?: number;
   retryMaxMs?: number;
@@ -125,10 +130,10 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
    * Of readings at or below their device's highest stored seq, those the store
    * does not hold (nor, unless told otherwise, the journal).
    */
-  async function notStoredYet(readings: Reading[], inJournal = (r: Reading): boolean => journal?.holds(r.device, r.seq) ?? false): Promise<Reading[]> {
-    const byDevice = new Map<string, Reading[]>();
+  async function notStoredYet<R extends Reading>(readings: R[], inJournal = (r: Reading): boolean => journal?.holds(r.device, r.seq) ?? false): Promise<R[]> {
+    const byDevice = new Map<string, R[]>();
     for (const r of readings) byDevice.set(r.device, [...(byDevice.get(r.device) ?? []), r]);
-    const out: Reading[] = [];
+    const out: R[] = [];
     for (const [device, list] of byDevice) {
       // The journal first: while the store is asked, the journal writer may move an entry into the store,
       // and a reading asked of both in the other order would then be in neither.
@@ -146,10 +151,10 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
     return out;
   }
 
-  async function storeWithRetry(readings: Reading[], batch: number): Promise<boolean> {
+  async function storeWithRetry(readings: StoredReading[]): Promise<boolean> {
     try {
       // Until this resolves, the message stays unacknowledged: the broker keeps it.
-      await withRetry('store readings', () => store.write(readings.map((r) => ({ ...r, batch }))));
+      await withRetry('store readings', () => store.write(readings));
       return true;
     } catch {
       return false; // closing
@@ -165,15 +170,15 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
 
   async function handle(topic: string, payload: Buffer): Promise<boolean> {
     stats.messages += 1;
-    let readings: Reading[];
+    let message: VerifiedMessage;
     try {
-      readings = verifyBatchMessage(topic, payload, registry, maxPayloadBytes).readings;
+      message = await verifier.verify(topic, payload);
     } catch (error) {
       if (!isQingliuError(error)) throw error;
       return refuse(error.code, error.shortMessage, topic, payload);
     }
     // One message per device at a time, so two copies of a batch on two connections cannot both pass.
-    return withDeviceLock(readings[0]!.device, () => storeNew(topic, payload, readings));
+    return withDeviceLock(message.batch.device, () => storeNew(topic, payload, message));
   }
 
   const deviceLocks = new Map<string, Promise<unknown>>();
@@ -191,7 +196,8 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
   // With other ingesters on the shared subscription, this one's memory of a device's highest seq is not the store's.
   const othersInGroup = params.mqtt.sharedGroup !== undefined && params.mqtt.aloneInGroup !== true;
 
-  async function storeNew(topic: string, payload: Buffer, readings: Reading[]): Promise<boolean> {
+  async function storeNew(topic: string, payload: Buffer, message: VerifiedMessage): Promise<boolean> {
+    const readings = message.batch.readings;
     const split = othersInGroup ? { fresh: [], toCheck: readings } : guard.split(readings);
     const fresh = split.fresh;
     if (split.toCheck.length > 0) fresh.push(...(await notStoredYet(split.toCheck)));
@@ -201,10 +207,11 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
       return refuse('DUPLICATE', `all ${readings.length} readings of ${first.device} (seq ${first.seq}..) are stored already`, topic, payload);
     }
     const batch = currentBatch();
-    if (journal) return journalNew(fresh, batch);
+    // The whole message new: its verified text is journaled as it came, not serialised again.
+    if (journal) return journalNew(fresh, batch, fresh.length === readings.length ? message.text : undefined);
     addPending(batch);
     try {
-      if (!(await storeWithRetry(fresh, batch))) return false;
+      if (!(await storeWithRetry(withBatch(fresh, batch)))) return false;
       guard.commit(fresh);
       stats.stored += fresh.length;
       return true;
@@ -240,7 +247,7 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
       })
     : undefined;
 
-  async function journalNew(fresh: Reading[], batch: number): Promise<boolean> {
+  async function journalNew(fresh: Reading[], batch: number, message: string | undefined): Promise<boolean> {
     // Pending from the moment the batch is assigned: writtenThrough() must not pass it while this waits.
     addPending(batch);
     // Backpressure: while the store is behind by this much, stop acknowledging; the broker and the edge outboxes hold the rest.
@@ -253,7 +260,7 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     try {
-      await journal!.append(batch, fresh);
+      await journal!.append(batch, fresh, message);
     } catch (error) {
       donePending(batch);
       throw error;
@@ -284,6 +291,14 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
   const topic = params.mqtt.sharedGroup
     ? `$share/${params.mqtt.sharedGroup}/${ALL_READINGS_TOPIC}`
     : ALL_READINGS_TOPIC;
+
+  // Schema and signature checks run on worker threads (verify-pool.ts), in arrival order.
+  const verifier = createVerifyPool({
+    threads: params.verifyThreads ?? defaultVerifyThreads(),
+    registry,
+    maxPayloadBytes,
+    logger,
+  });
 
   async function subscriber(clientId: string): Promise<MqttClient> {
     // The handler is set before connecting: a persistent session delivers queued
@@ -347,6 +362,7 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
       }
       writerStopping = true;
       await writer?.stop();
+      await verifier.close();
     },
   };
 }

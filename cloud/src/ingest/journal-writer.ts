@@ -28,7 +28,8 @@ export function createJournalWriter(params: JournalWriterParameters): JournalWri
     while (!stopped) {
       const entries = journal.peek(params.maxReadingsPerWrite);
       if (entries.length === 0) return;
-      const readings = entries.flatMap((entry) => entry.readings.map((r) => ({ ...r, batch: entry.batch })));
+      // Each journaled reading carries its entry's batch already.
+      const readings = entries.flatMap((entry) => entry.readings);
       if (!(await params.write(readings))) return;
       params.onWritten(await journal.commit(entries[entries.length - 1]!.id));
     }

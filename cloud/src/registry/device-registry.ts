@@ -28,6 +28,7 @@ export interface EnrolledDevice extends Enrolment {
 
 export class DeviceRegistry {
   readonly #devices = new Map<string, EnrolledDevice>();
+  readonly #listeners = new Set<(enrolment: Enrolment) => void>();
 
   constructor(enrolments: readonly Enrolment[] = []) {
     for (const enrolment of enrolments) this.enrol(enrolment);
@@ -36,6 +37,18 @@ export class DeviceRegistry {
   enrol(enrolment: Enrolment): void {
     const parsed = enrolmentSchema.parse(enrolment);
     this.#devices.set(parsed.device, { ...parsed, key: publicKeyFromHex(parsed.publicKey) });
+    for (const listener of this.#listeners) listener(parsed);
+  }
+
+  /** Calls `listener` with each enrolment made from now on (copies of the registry follow it); returns the unsubscribe. */
+  onEnrol(listener: (enrolment: Enrolment) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** The enrolments, as given (without the parsed keys): what a copy of the registry is made from. */
+  enrolments(): Enrolment[] {
+    return this.list().map(({ key: _key, ...enrolment }) => enrolment);
   }
 
   get(device: string): EnrolledDevice | undefined {
