@@ -80,17 +80,25 @@ for (let n = 0, seq = 0; n < total; seq += 1) {
   }
 }
 
+/** CPU time (user + system) of a process so far, microseconds, from /proc. */
+async function cpuMicros(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // utime, stime in clock ticks (100 Hz)
+}
+
 // Raw ceiling: line protocol, same batch size, one writer.
 await query('raw', 'CREATE DATABASE raw');
 const lines = batches.map(({ readings }) =>
   readings.map((r) => `reading,device=${r.device},enterprise=${r.enterprise},outfall=${r.outfall},pollutant=${r.pollutant} flag="N",seq=${r.seq}i,unit="mg/L",value=${r.value},batch=1i ${r.ts}`).join('\n'),
 );
+const influxdBeforeRaw = await cpuMicros(influxd.pid);
 let started = performance.now();
 for (const body of lines) {
   const response = await fetch(`${influxd.url}/write?db=raw&precision=ms`, { method: 'POST', body });
   if (response.status !== 204) throw new Error(`raw write failed: ${response.status} ${await response.text()}`);
 }
 const rawSeconds = (performance.now() - started) / 1000;
+const influxdRawSeconds = ((await cpuMicros(influxd.pid)) - influxdBeforeRaw) / 1e6;
 if ((await count('raw', 'reading')) !== total) throw new Error('raw run lost points');
 
 // Pipeline: signed batches over MQTT into the ingester process.
@@ -124,11 +132,6 @@ const statusUrls = await Promise.all(
       }),
   ),
 );
-/** CPU time (user + system) of a process so far, microseconds, from /proc. */
-async function cpuMicros(pid: number): Promise<number> {
-  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // utime, stime in clock ticks (100 Hz)
-}
 const publisher = await connectAsync(mosquitto.url, { clientId: 'bench-publisher' });
 // CPU of every process on the path, to see where the two cores go.
 const others = { influxd: influxd.pid, mosquitto: mosquitto.pid()!, 'bench (publisher)': process.pid };
@@ -166,7 +169,7 @@ const pipelineRps = total / pipelineSeconds;
 const rawRps = total / rawSeconds;
 console.log(`readings ${total}, batch ${batchSize}, devices ${devices}, ingester processes ${processes} x connections ${connections}, journal ${journal ? 'on' : 'off'}, readings ${values.late ? 'late (a day old)' : 'live'}; raw ${rawSeconds.toFixed(2)} s, pipeline ${pipelineSeconds.toFixed(2)} s`);
 console.log(`ingester CPU (all processes) ${(ingesterCpuMicros / 1e6).toFixed(2)} s in ${pipelineSeconds.toFixed(2)} s (${(ingesterCpuMicros / total).toFixed(1)} us per reading); 2 cores carry publisher, mosquitto, ingester and influxd`);
-console.log(`CPU of the others in the same ${pipelineSeconds.toFixed(2)} s: ${othersCpu.join(', ')}`);
+console.log(`CPU of the others in the same ${pipelineSeconds.toFixed(2)} s: ${othersCpu.join(', ')}; influxd in the raw run: ${influxdRawSeconds.toFixed(2)} s in ${rawSeconds.toFixed(2)} s`);
 console.log(
   JSON.stringify({
     pipeline_rps: Math.round(pipelineRps),

@@ -20,7 +20,7 @@ port.on('message', (message: VerifyRequest | { enrol: Enrolment }) => {
   }
   let reply: VerifyReply;
   try {
-    verifyBatchMessage(message.topic, message.text, registry, data.maxPayloadBytes);
+    verifyBatchMessage(message.topic, Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength), registry, data.maxPayloadBytes);
     reply = { id: message.id };
   } catch (error) {
     // Anything but a refusal (a bug, not bad input) is answered as such: the pool checks the message on its own thread.

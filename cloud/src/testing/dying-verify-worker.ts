@@ -9,7 +9,7 @@ const port = parentPort!;
 const on = port.on.bind(port);
 port.on = ((event: string, listener: (message: unknown) => void) =>
   on(event, (message: unknown) => {
-    if (typeof message === 'object' && message !== null && 'text' in message && String(message.text).includes('"unit":"die"')) process.exit(3);
+    if (typeof message === 'object' && message !== null && 'bytes' in message && Buffer.from(message.bytes as Uint8Array).includes('"unit":"die"')) process.exit(3);
     listener(message);
   })) as typeof port.on;
 await import('../ingest/verify-worker.js');
