@@ -2,14 +2,30 @@ import { mkdir, open, readFile, readdir, rename, unlink } from 'node:fs/promises
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Reading, SignedBatch } from '@qingliu/protocol';
-import type { StoredReading } from '../ports/reading-store.js';
+import type { EncodedReadings, StoredReading } from '../ports/reading-store.js';
 import { withBatch } from './with-batch.js';
 
-/** Readings accepted together: one message's new readings and the settlement batch they were given. */
+/** Readings accepted together: one message's new readings (of one device) and the settlement batch they were given. */
 export interface JournalEntry {
   id: number;
   batch: number;
-  readings: StoredReading[];
+  device: string;
+  /** The readings' seqs. */
+  seqs: Float64Array;
+  /** The readings in the store's write form; entries read back after a crash have none until `forget` gives it. */
+  encoded: EncodedReadings | undefined;
+  /** The readings as objects: only in entries read back after a crash. */
+  readings: StoredReading[] | undefined;
+}
+
+/** What the ingester appends: one message's new readings, encoded, in one settlement batch. */
+export interface JournalAppend {
+  encoded: EncodedReadings;
+  seqs: Float64Array;
+  /** The verified payload, as text, when every one of its readings is in this entry: journaled as it came. */
+  message?: string;
+  /** The readings (with their batch): serialised when there is no `message` to journal. */
+  readings: () => readonly StoredReading[];
 }
 
 /** A line on disk: the readings, or the whole verified message they all came in (`message`). */
@@ -47,8 +63,8 @@ export class IngestJournal {
   #nextId = 1;
   #segment: { handle: FileHandle; firstId: number; bytes: number } | undefined;
   readonly #sizes = new Map<number, number>();
-  /** Uncommitted (device -> seqs), for deduplication. */
-  readonly #index = new Map<string, Set<number>>();
+  /** Uncommitted entries of each device, for deduplication. */
+  readonly #byDevice = new Map<string, Set<JournalEntry>>();
 
   private constructor(dir: string, options: IngestJournalOptions) {
     this.#dir = dir;
@@ -84,17 +100,15 @@ export class IngestJournal {
   /**
    * Appends durably; resolves once the entry is on disk. Appends made while
    * a write is under way go out together in the next write, with one fsync
-   * (group commit), always in id order. The readings are given `batch` in
-   * place (`withBatch`). `message`: the verified payload every one of them came
-   * in, as text, journaled as it is instead of serialising the readings again.
+   * (group commit), always in id order.
    */
-  append(batch: number, readings: Reading[], message?: string): Promise<JournalEntry> {
-    const entry = { id: this.#nextId++, batch, readings: withBatch(readings, batch) };
+  append(batch: number, part: JournalAppend): Promise<JournalEntry> {
+    const entry: JournalEntry = { id: this.#nextId++, batch, device: part.encoded.device, seqs: part.seqs, encoded: part.encoded, readings: undefined };
     // The payload is JSON already, and one line unless it was pretty-printed.
     const line =
-      message !== undefined && !message.includes('\n')
-        ? `{"id":${entry.id},"batch":${batch},"message":${message}}\n`
-        : `${JSON.stringify(entry)}\n`;
+      part.message !== undefined && !part.message.includes('\n')
+        ? `{"id":${entry.id},"batch":${batch},"message":${part.message}}\n`
+        : `${JSON.stringify({ id: entry.id, batch, readings: part.readings() })}\n`;
     return new Promise((resolve, reject) => {
       this.#queue.push({ entry, line, resolve, reject });
       this.#flush();
@@ -139,9 +153,9 @@ export class IngestJournal {
     const out: JournalEntry[] = [];
     let n = 0;
     for (const entry of this.#pending) {
-      if (out.length > 0 && n + entry.readings.length > maxReadings) break;
+      if (out.length > 0 && n + entry.seqs.length > maxReadings) break;
       out.push(entry);
-      n += entry.readings.length;
+      n += entry.seqs.length;
     }
     return out;
   }
@@ -153,7 +167,7 @@ export class IngestJournal {
       const entry = this.#pending.shift()!;
       this.#pendingBytes -= this.#sizes.get(entry.id) ?? 0;
       this.#sizes.delete(entry.id);
-      for (const r of entry.readings) this.#index.get(r.device)?.delete(r.seq);
+      this.#byDevice.get(entry.device)?.delete(entry);
       done.push(entry);
     }
     this.#committed = Math.max(this.#committed, throughId);
@@ -170,22 +184,28 @@ export class IngestJournal {
     return done;
   }
 
-  /** Drops entries (or readings of them) the store turned out to hold already, without writing them. */
-  forget(entry: JournalEntry, keep: StoredReading[]): void {
-    for (const r of entry.readings) this.#index.get(r.device)?.delete(r.seq);
+  /**
+   * Keeps of an entry read back after a crash only the readings the store turned out not to
+   * hold, `encoded` in the store's write form (undefined when none is left: nothing to write).
+   */
+  forget(entry: JournalEntry, keep: StoredReading[], encoded: EncodedReadings | undefined): void {
     entry.readings = keep;
-    for (const r of keep) this.#indexed(r.device).add(r.seq);
+    entry.seqs = Float64Array.from(keep, (r) => r.seq);
+    entry.encoded = encoded;
   }
 
   /** Whether an uncommitted entry holds this reading. */
   holds(device: string, seq: number): boolean {
-    return this.#index.get(device)?.has(seq) ?? false;
+    for (const entry of this.#byDevice.get(device) ?? []) if (entry.seqs.includes(seq)) return true;
+    return false;
   }
 
   /** The highest uncommitted seq of each device. */
   highestPending(): Map<string, number> {
     const out = new Map<string, number>();
-    for (const [device, seqs] of this.#index) for (const seq of seqs) out.set(device, Math.max(out.get(device) ?? -1, seq));
+    for (const [device, entries] of this.#byDevice) {
+      for (const entry of entries) for (const seq of entry.seqs) out.set(device, Math.max(out.get(device) ?? -1, seq));
+    }
     return out;
   }
 
@@ -206,13 +226,9 @@ export class IngestJournal {
     this.#pending.push(entry);
     this.#pendingBytes += bytes;
     this.#sizes.set(entry.id, bytes);
-    for (const r of entry.readings) this.#indexed(r.device).add(r.seq);
-  }
-
-  #indexed(device: string): Set<number> {
-    let seqs = this.#index.get(device);
-    if (!seqs) this.#index.set(device, (seqs = new Set()));
-    return seqs;
+    let entries = this.#byDevice.get(entry.device);
+    if (!entries) this.#byDevice.set(entry.device, (entries = new Set()));
+    entries.add(entry);
   }
 
   async #dropCommittedSegments(): Promise<void> {
@@ -227,11 +243,20 @@ export class IngestJournal {
   }
 }
 
-/** An entry read back: its readings, given the entry's batch. */
+/** An entry read back: its readings, given the entry's batch; not encoded (the ingester does it, after `forget`). */
 function entryOf(line: JournalLine): JournalEntry {
   const readings = line.readings ?? line.message?.readings;
-  if (typeof line.id !== 'number' || typeof line.batch !== 'number' || !Array.isArray(readings)) throw new TypeError('not a journal entry');
-  return { id: line.id, batch: line.batch, readings: withBatch(readings, line.batch) };
+  if (typeof line.id !== 'number' || typeof line.batch !== 'number' || !Array.isArray(readings) || readings.length === 0) {
+    throw new TypeError('not a journal entry');
+  }
+  return {
+    id: line.id,
+    batch: line.batch,
+    device: readings[0]!.device,
+    seqs: Float64Array.from(readings, (r) => r.seq),
+    encoded: undefined,
+    readings: withBatch(readings, line.batch),
+  };
 }
 
 const firstIdOf = (name: string): number => Number(/^segment-(\d+)\.jsonl$/.exec(name)![1]);

@@ -48,9 +48,9 @@ describe('ingester with a journal, a copy racing its original into the store', (
     let checks = 0;
     const store: ReadingStore = {
       ...real,
-      write: async (readings) => {
+      writeEncoded: async (parts) => {
         await writeHeld;
-        await real.write(readings);
+        await real.writeEncoded(parts);
       },
       storedSequences: async (device, fromMs, toMs) => {
         const answer = await real.storedSequences(device, fromMs, toMs);

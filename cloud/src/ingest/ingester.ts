@@ -6,17 +6,16 @@ import { ALL_READINGS_TOPIC, QingliuError, isQingliuError } from '@qingliu/proto
 import type { QingliuErrorCode, Reading } from '@qingliu/protocol';
 import { deadLetterOf } from '../dead-letter/file-dead-letter-store.js';
 import type { DeadLetterStore } from '../ports/dead-letter-store.js';
-import type { ReadingStore, StoredReading } from '../ports/reading-store.js';
+import type { EncodedReadings, ReadingStore } from '../ports/reading-store.js';
 import type { DeviceRegistry } from '../registry/device-registry.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './batch-verifier.js';
 import { emptyIngestStats } from './ingest-stats.js';
 import type { IngestStats } from './ingest-stats.js';
-import type { IngestJournal } from './ingest-journal.js';
+import type { IngestJournal, JournalAppend } from './ingest-journal.js';
 import { createJournalWriter } from './journal-writer.js';
 import { SequenceGuard } from './sequence-guard.js';
-import { createVerifyPool, defaultVerifyThreads } from './verify-pool.js';
+import { createVerifyPool, defaultVerifyThreads, loadEncoder } from './verify-pool.js';
 import type { VerifiedMessage } from './verify-pool.js';
-import { withBatch } from './with-batch.js';
 
 export interface IngesterParameters {
   mqtt: {
@@ -95,6 +94,8 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
   const highest = await withRetry('read the dedupe state', () => store.highestSequences());
   for (const [device, seq] of journal?.highestPending() ?? []) highest.set(device, Math.max(highest.get(device) ?? -1, seq));
   const guard = new SequenceGuard(highest);
+  // The store's encoder, here for what the verify threads did not encode: part of a message, journal entries after a crash.
+  const encode = await loadEncoder(store.encoderModule);
   const pending = new Map<number, number>();
   const waiters: { batch: number; resolve: () => void }[] = [];
 
@@ -151,10 +152,10 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
     return out;
   }
 
-  async function storeWithRetry(readings: StoredReading[]): Promise<boolean> {
+  async function storeWithRetry(encoded: EncodedReadings): Promise<boolean> {
     try {
       // Until this resolves, the message stays unacknowledged: the broker keeps it.
-      await withRetry('store readings', () => store.write(readings));
+      await withRetry('store readings', () => store.writeEncoded([encoded]));
       return true;
     } catch {
       return false; // closing
@@ -170,15 +171,23 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
 
   async function handle(topic: string, payload: Buffer): Promise<boolean> {
     stats.messages += 1;
-    let message: VerifiedMessage;
+    // The settlement batch is the period the message arrives in. It stays open (pending) while the
+    // message is checked, and then while its journal entry waits for the store.
+    const batch = currentBatch();
+    addPending(batch);
     try {
-      message = await verifier.verify(topic, payload);
-    } catch (error) {
-      if (!isQingliuError(error)) throw error;
-      return refuse(error.code, error.shortMessage, topic, payload);
+      let message: VerifiedMessage;
+      try {
+        message = await verifier.verify(topic, payload, batch);
+      } catch (error) {
+        if (!isQingliuError(error)) throw error;
+        return refuse(error.code, error.shortMessage, topic, payload);
+      }
+      // One message per device at a time, so two copies of a batch on two connections cannot both pass.
+      return await withDeviceLock(message.device, () => storeNew(topic, payload, message, batch));
+    } finally {
+      donePending(batch);
     }
-    // One message per device at a time, so two copies of a batch on two connections cannot both pass.
-    return withDeviceLock(message.batch.device, () => storeNew(topic, payload, message));
   }
 
   const deviceLocks = new Map<string, Promise<unknown>>();
@@ -196,28 +205,29 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
   // With other ingesters on the shared subscription, this one's memory of a device's highest seq is not the store's.
   const othersInGroup = params.mqtt.sharedGroup !== undefined && params.mqtt.aloneInGroup !== true;
 
-  async function storeNew(topic: string, payload: Buffer, message: VerifiedMessage): Promise<boolean> {
-    const readings = message.batch.readings;
+  /** The message's new readings, encoded: on the fast path as the verify thread encoded them, without parsing here. */
+  async function newPart(message: VerifiedMessage): Promise<JournalAppend | undefined> {
+    const whole: JournalAppend = { encoded: message.encoded, seqs: message.seqs, message: message.text, readings: message.readings };
+    if (!othersInGroup && guard.allFresh(message.device, message.seqs)) return whole;
+    const readings = message.readings();
     const split = othersInGroup ? { fresh: [], toCheck: readings } : guard.split(readings);
-    const fresh = split.fresh;
-    if (split.toCheck.length > 0) fresh.push(...(await notStoredYet(split.toCheck)));
+    const fresh = [...split.fresh, ...(await notStoredYet(split.toCheck))];
     stats.duplicates += readings.length - fresh.length;
-    if (fresh.length === 0) {
-      const first = readings[0]!;
-      return refuse('DUPLICATE', `all ${readings.length} readings of ${first.device} (seq ${first.seq}..) are stored already`, topic, payload);
+    if (fresh.length === 0) return undefined;
+    if (fresh.length === readings.length) return whole;
+    return { encoded: encode(fresh), seqs: Float64Array.from(fresh, (r) => r.seq), readings: () => fresh };
+  }
+
+  async function storeNew(topic: string, payload: Buffer, message: VerifiedMessage, batch: number): Promise<boolean> {
+    const part = await newPart(message);
+    if (!part) {
+      return refuse('DUPLICATE', `all ${message.seqs.length} readings of ${message.device} (seq ${message.seqs[0]}..) are stored already`, topic, payload);
     }
-    const batch = currentBatch();
-    // The whole message new: its verified text is journaled as it came, not serialised again.
-    if (journal) return journalNew(fresh, batch, fresh.length === readings.length ? message.text : undefined);
-    addPending(batch);
-    try {
-      if (!(await storeWithRetry(withBatch(fresh, batch)))) return false;
-      guard.commit(fresh);
-      stats.stored += fresh.length;
-      return true;
-    } finally {
-      donePending(batch);
-    }
+    if (journal) return journalNew(part, batch);
+    if (!(await storeWithRetry(part.encoded))) return false;
+    guard.commitSeqs(message.device, part.seqs);
+    stats.stored += part.seqs.length;
+    return true;
   }
 
   function addPending(batch: number): void {
@@ -235,11 +245,11 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
   const writer = journal
     ? createJournalWriter({
         journal,
-        write: (readings) =>
-          withRetry('store readings', () => store.write(readings), () => writerStopping).then(() => true, () => false),
+        write: (parts) =>
+          withRetry('store readings', () => store.writeEncoded(parts), () => writerStopping).then(() => true, () => false),
         onWritten: (entries) => {
           for (const entry of entries) {
-            stats.stored += entry.readings.length;
+            stats.stored += entry.seqs.length;
             donePending(entry.batch);
           }
         },
@@ -247,8 +257,8 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
       })
     : undefined;
 
-  async function journalNew(fresh: Reading[], batch: number, message: string | undefined): Promise<boolean> {
-    // Pending from the moment the batch is assigned: writtenThrough() must not pass it while this waits.
+  async function journalNew(part: JournalAppend, batch: number): Promise<boolean> {
+    // Pending until the entry is in the store: writtenThrough() must not pass the batch before.
     addPending(batch);
     // Backpressure: while the store is behind by this much, stop acknowledging; the broker and the edge outboxes hold the rest.
     while (journal!.pendingBytes() > maxJournalBytes) {
@@ -260,12 +270,12 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     try {
-      await journal!.append(batch, fresh, message);
+      await journal!.append(batch, part);
     } catch (error) {
       donePending(batch);
       throw error;
     }
-    guard.commit(fresh);
+    guard.commitSeqs(part.encoded.device, part.seqs);
     writer!.kick();
     return true;
   }
@@ -273,8 +283,8 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
   if (journal && writer) {
     // Entries left by a crash: drop what the store turned out to hold, write the rest.
     for (const entry of journal.pendingEntries()) {
-      const stillMissing = await notStoredYet(entry.readings, () => false);
-      journal.forget(entry, stillMissing);
+      const stillMissing = await notStoredYet(entry.readings ?? [], () => false);
+      journal.forget(entry, stillMissing, stillMissing.length > 0 ? encode(stillMissing) : undefined);
       addPending(entry.batch);
     }
     if (journal.pendingEntries().length > 0) {
@@ -293,10 +303,11 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
     : ALL_READINGS_TOPIC;
 
   // Schema and signature checks run on worker threads (verify-pool.ts), in arrival order.
-  const verifier = createVerifyPool({
+  const verifier = await createVerifyPool({
     threads: params.verifyThreads ?? defaultVerifyThreads(),
     registry,
     maxPayloadBytes,
+    encoderModule: store.encoderModule,
     logger,
   });
 

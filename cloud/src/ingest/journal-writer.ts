@@ -1,10 +1,10 @@
-import type { StoredReading } from '../ports/reading-store.js';
+import type { EncodedReadings } from '../ports/reading-store.js';
 import type { IngestJournal, JournalEntry } from './ingest-journal.js';
 
 export interface JournalWriterParameters {
   journal: IngestJournal;
   /** Writes to the store, retrying until done; false once the ingester is closing. */
-  write: (readings: StoredReading[]) => Promise<boolean>;
+  write: (parts: EncodedReadings[]) => Promise<boolean>;
   /** Called with the entries the store now holds (committed in the journal). */
   onWritten: (entries: JournalEntry[]) => void;
   /** Most readings per store write. */
@@ -28,9 +28,9 @@ export function createJournalWriter(params: JournalWriterParameters): JournalWri
     while (!stopped) {
       const entries = journal.peek(params.maxReadingsPerWrite);
       if (entries.length === 0) return;
-      // Each journaled reading carries its entry's batch already.
-      const readings = entries.flatMap((entry) => entry.readings);
-      if (!(await params.write(readings))) return;
+      // Encoded with their entry's batch; an entry left empty after a crash has nothing to write.
+      const parts = entries.flatMap((entry) => (entry.encoded ? [entry.encoded] : []));
+      if (!(await params.write(parts))) return;
       params.onWritten(await journal.commit(entries[entries.length - 1]!.id));
     }
   }

@@ -19,9 +19,9 @@ export class SequenceGuard {
    * above any earlier one in the same call) and those that must be looked up.
    * Records nothing.
    */
-  split(readings: readonly Reading[]): { fresh: Reading[]; toCheck: Reading[] } {
-    const fresh: Reading[] = [];
-    const toCheck: Reading[] = [];
+  split<R extends Reading>(readings: readonly R[]): { fresh: R[]; toCheck: R[] } {
+    const fresh: R[] = [];
+    const toCheck: R[] = [];
     const highest = new Map<string, number>();
     for (const reading of readings) {
       const seen = highest.get(reading.device) ?? this.#highest.get(reading.device) ?? -1;
@@ -35,13 +35,33 @@ export class SequenceGuard {
     return { fresh, toCheck };
   }
 
+  /**
+   * Whether every seq of one message of `device` is new for sure: above the device's highest
+   * stored seq, and each above the one before it. Records nothing.
+   */
+  allFresh(device: string, seqs: ArrayLike<number>): boolean {
+    let last = this.#highest.get(device) ?? -1;
+    for (let i = 0; i < seqs.length; i += 1) {
+      const seq = seqs[i]!;
+      if (!(seq > last)) return false;
+      last = seq;
+    }
+    return true;
+  }
+
+  /** Records a device's seq as stored. */
+  commitSeq(device: string, seq: number): void {
+    if (seq > (this.#highest.get(device) ?? -1)) this.#highest.set(device, seq);
+  }
+
+  /** Records seqs of one device as stored. */
+  commitSeqs(device: string, seqs: ArrayLike<number>): void {
+    for (let i = 0; i < seqs.length; i += 1) this.commitSeq(device, seqs[i]!);
+  }
+
   /** Records readings as stored. */
   commit(readings: readonly Reading[]): void {
-    for (const reading of readings) {
-      if (reading.seq > (this.#highest.get(reading.device) ?? -1)) {
-        this.#highest.set(reading.device, reading.seq);
-      }
-    }
+    for (const reading of readings) this.commitSeq(reading.device, reading.seq);
   }
 
   highest(device: string): number | undefined {

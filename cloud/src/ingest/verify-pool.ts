@@ -3,19 +3,28 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { QingliuError } from '@qingliu/protocol';
 import type { QingliuErrorCode, SignedBatch } from '@qingliu/protocol';
+import type { EncodedReadings, ReadingEncoder, StoredReading } from '../ports/reading-store.js';
 import type { DeviceRegistry, Enrolment } from '../registry/device-registry.js';
 import { checkPayloadSize, verifyBatchMessage } from './batch-verifier.js';
+import { withBatch } from './with-batch.js';
 
-/** A message that passed every check: its batch, and the payload as text (what the batch was parsed from). */
+/** A message that passed every check, its readings given the settlement batch asked for. */
 export interface VerifiedMessage {
-  batch: SignedBatch;
+  device: string;
+  /** The readings' seqs, in the message's order. */
+  seqs: Float64Array;
+  /** The readings in the store's write form. */
+  encoded: EncodedReadings;
+  /** The payload as text. */
   text: string;
+  /** The readings, parsed from `text` on the first call (the ingester needs them only off its fast path). */
+  readings(): StoredReading[];
 }
 
 /** Checks MQTT messages; each answer comes in the order the messages were given. */
 export interface MessageVerifier {
-  /** The message's batch, verified; rejects with a QingliuError naming why it is refused. */
-  verify(topic: string, payload: Buffer): Promise<VerifiedMessage>;
+  /** The message, verified and encoded in `batch`; rejects with a QingliuError naming why it is refused. */
+  verify(topic: string, payload: Buffer, batch: number): Promise<VerifiedMessage>;
   close(): Promise<void>;
 }
 
@@ -24,6 +33,8 @@ export interface VerifyPoolParameters {
   threads: number;
   registry: DeviceRegistry;
   maxPayloadBytes: number;
+  /** The store's encoder module (`ReadingStore.encoderModule`). */
+  encoderModule: URL;
   logger: Logger;
   /** The worker script (default verify-worker.js); tests give one that dies. */
   workerUrl?: URL;
@@ -33,16 +44,20 @@ export interface VerifyPoolParameters {
 export interface VerifyWorkerData {
   enrolments: Enrolment[];
   maxPayloadBytes: number;
+  encoderModule: string;
 }
 /** @internal The payload's bytes, in a buffer of their own, moved (not copied) to the thread. */
 export interface VerifyRequest {
   id: number;
   topic: string;
   bytes: Uint8Array;
+  batch: number;
 }
-/** @internal No `code` and no `failed`: the message is good. */
+/** @internal A good message has `encoded` and `seqs`; a refused one `code` and `reason`; a thread's own failure `failed`. */
 export interface VerifyReply {
   id: number;
+  encoded?: EncodedReadings;
+  seqs?: Float64Array;
   code?: QingliuErrorCode;
   reason?: string;
   failed?: string;
@@ -54,10 +69,33 @@ export function defaultVerifyThreads(): number {
   return cores <= 1 ? 0 : Math.min(4, cores - 1);
 }
 
+/** Loads a store's encoder module. */
+export async function loadEncoder(encoderModule: URL | string): Promise<ReadingEncoder> {
+  const module = (await import(typeof encoderModule === 'string' ? encoderModule : encoderModule.href)) as { encodeReadings?: ReadingEncoder };
+  if (typeof module.encodeReadings !== 'function') throw new TypeError(`${String(encoderModule)} exports no encodeReadings`);
+  return module.encodeReadings;
+}
+
+/** Checks one message and encodes its readings: what a thread does, and the calling thread in its place. */
+export function verifyAndEncode(
+  topic: string,
+  payload: Buffer,
+  batch: number,
+  registry: DeviceRegistry,
+  maxPayloadBytes: number,
+  encode: ReadingEncoder,
+): { readings: StoredReading[]; encoded: EncodedReadings; seqs: Float64Array } {
+  const readings = withBatch(verifyBatchMessage(topic, payload, registry, maxPayloadBytes).readings, batch);
+  const seqs = new Float64Array(readings.length);
+  for (let i = 0; i < readings.length; i += 1) seqs[i] = readings[i]!.seq;
+  return { readings, encoded: encode(readings), seqs };
+}
+
 interface InFlight {
   id: number;
   topic: string;
   payload: Buffer;
+  batch: number;
   attempts: number;
   resolve: (message: VerifiedMessage) => void;
   reject: (error: unknown) => void;
@@ -69,27 +107,29 @@ interface Slot {
 }
 
 /**
- * Verifies messages off the ingester's thread. Schema and signature checks are
- * most of the ingester's work per reading (bench/verify-batch), and they need
- * nothing but the message and the registry, so they run on worker threads,
- * each with a copy of the registry kept up to date (`DeviceRegistry.onEnrol`).
+ * Verifies messages off the ingester's thread, and puts their readings in the
+ * store's write form there too. Schema and signature checks and encoding are
+ * most of the ingester's work per reading (bench/ingest-pipeline), and they
+ * need nothing but the message, the registry and the store's encoder, so they
+ * run on worker threads, each with a copy of the registry kept up to date
+ * (`DeviceRegistry.onEnrol`). What comes back is one string and the seqs: the
+ * ingester's thread builds no object per reading on its fast path.
  *
- * A worker answers only "good" or the reason it refuses; the ingester's thread
- * then parses the good message itself (JSON.parse of the same text is cheaper
- * than copying the parsed objects across threads). A worker that dies has its
- * messages checked again by its replacement, then, failing that, on the
- * ingester's thread: a message is never refused because a thread failed.
+ * A worker that dies has its messages checked again by its replacement, then,
+ * failing that, on the ingester's thread: a message is never refused because a
+ * thread failed.
  */
-export function createVerifyPool(params: VerifyPoolParameters): MessageVerifier {
+export async function createVerifyPool(params: VerifyPoolParameters): Promise<MessageVerifier> {
   const { registry, maxPayloadBytes, logger } = params;
-  const onThread = (topic: string, text: string): VerifiedMessage => ({
-    batch: verifyBatchMessage(topic, text, registry, maxPayloadBytes).batch,
-    text,
-  });
-  /** The payload as text; one too large is refused before it is turned into text (or copied to a thread). */
-  const textOf = (payload: Buffer): string => {
-    checkPayloadSize(payload.length, maxPayloadBytes);
-    return payload.toString('utf8');
+  const encode = await loadEncoder(params.encoderModule);
+  /** The readings of a good message, parsed here when asked for. */
+  const lazyReadings = (text: string, batch: number): (() => StoredReading[]) => {
+    let readings: StoredReading[] | undefined;
+    return () => (readings ??= withBatch((JSON.parse(text) as SignedBatch).readings, batch));
+  };
+  const onThread = (topic: string, payload: Buffer, batch: number): VerifiedMessage => {
+    const { readings, encoded, seqs } = verifyAndEncode(topic, payload, batch, registry, maxPayloadBytes, encode);
+    return { device: encoded.device, seqs, encoded, text: payload.toString('utf8'), readings: () => readings };
   };
   // Answers in order: a later message of a device must not overtake an earlier one (the dedupe's fast path).
   let tail: Promise<unknown> = Promise.resolve();
@@ -101,7 +141,7 @@ export function createVerifyPool(params: VerifyPoolParameters): MessageVerifier 
 
   if (params.threads <= 0) {
     return {
-      verify: (topic, payload) => inOrder(new Promise((resolve) => resolve(onThread(topic, textOf(payload))))),
+      verify: (topic, payload, batch) => inOrder(new Promise((resolve) => resolve(onThread(topic, payload, batch)))),
       close: () => Promise.resolve(),
     };
   }
@@ -111,7 +151,7 @@ export function createVerifyPool(params: VerifyPoolParameters): MessageVerifier 
   const slots: Slot[] = [];
 
   function start(index: number): void {
-    const data: VerifyWorkerData = { enrolments: registry.enrolments(), maxPayloadBytes };
+    const data: VerifyWorkerData = { enrolments: registry.enrolments(), maxPayloadBytes, encoderModule: params.encoderModule.href };
     const worker = new Worker(params.workerUrl ?? new URL('./verify-worker.js', import.meta.url), { workerData: data });
     worker.unref();
     const slot: Slot = { worker, inFlight: new Map() };
@@ -120,14 +160,14 @@ export function createVerifyPool(params: VerifyPoolParameters): MessageVerifier 
       const request = slot.inFlight.get(reply.id);
       if (!request) return;
       slot.inFlight.delete(reply.id);
-      if (reply.failed !== undefined) {
-        logger.error({ topic: request.topic, failed: reply.failed }, 'verify thread failed on a message; checking it here');
-        settleHere(request);
+      if (reply.encoded && reply.seqs) {
+        const text = request.payload.toString('utf8');
+        request.resolve({ device: reply.encoded.device, seqs: reply.seqs, encoded: reply.encoded, text, readings: lazyReadings(text, request.batch) });
       } else if (reply.code !== undefined) {
         request.reject(new QingliuError(reply.code, reply.reason ?? reply.code));
       } else {
-        const text = request.payload.toString('utf8');
-        request.resolve({ batch: JSON.parse(text) as SignedBatch, text });
+        logger.error({ topic: request.topic, failed: reply.failed }, 'verify thread failed on a message; checking it here');
+        settleHere(request);
       }
     });
     worker.on('error', (error) => logger.error({ err: error }, 'verify thread crashed'));
@@ -145,7 +185,7 @@ export function createVerifyPool(params: VerifyPoolParameters): MessageVerifier 
 
   function settleHere(request: InFlight): void {
     try {
-      request.resolve(onThread(request.topic, request.payload.toString('utf8')));
+      request.resolve(onThread(request.topic, request.payload, request.batch));
     } catch (error) {
       request.reject(error);
     }
@@ -157,7 +197,7 @@ export function createVerifyPool(params: VerifyPoolParameters): MessageVerifier 
     slot.inFlight.set(request.id, request);
     // A copy of the bytes (mqtt.js's buffer may be a slice of a larger one), moved to the thread: a memcpy, no serialising.
     const bytes = new Uint8Array(request.payload);
-    slot.worker.postMessage({ id: request.id, topic: request.topic, bytes } satisfies VerifyRequest, [bytes.buffer]);
+    slot.worker.postMessage({ id: request.id, topic: request.topic, bytes, batch: request.batch } satisfies VerifyRequest, [bytes.buffer]);
   }
 
   for (let i = 0; i < params.threads; i += 1) start(i);
@@ -166,12 +206,13 @@ export function createVerifyPool(params: VerifyPoolParameters): MessageVerifier 
   });
 
   return {
-    verify(topic, payload) {
+    verify(topic, payload, batch) {
       if (closing) return Promise.reject(new Error('the verify pool is closed'));
       return inOrder(
         new Promise<VerifiedMessage>((resolve, reject) => {
+          // Too large to copy to a thread: refused here.
           checkPayloadSize(payload.length, maxPayloadBytes);
-          send({ id: nextId++, topic, payload, attempts: 0, resolve, reject });
+          send({ id: nextId++, topic, payload, batch, attempts: 0, resolve, reject });
         }),
       );
     },

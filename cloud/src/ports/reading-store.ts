@@ -5,6 +5,26 @@ export interface StoredReading extends Reading {
   batch: number;
 }
 
+/**
+ * One message's readings in a store's own write form, made ahead of the write, on any thread
+ * (the ingester makes them on its verify threads, so its own thread only moves them along).
+ */
+export interface EncodedReadings {
+  /** The write form (InfluxDB: line protocol, one line per reading). */
+  text: string;
+  count: number;
+  /** The one device the readings are of, and their earliest and latest sample time (which rollups a late write touches). */
+  device: string;
+  fromMs: number;
+  toMs: number;
+}
+
+/**
+ * What a store's encoder module exports (`ReadingStore.encoderModule`): readings of one device
+ * in the store's write form. Pure, and loadable by a worker thread (no connections, no state).
+ */
+export type ReadingEncoder = (readings: readonly StoredReading[]) => EncodedReadings;
+
 /** Which readings to read: a time range (ms since the epoch, `from` inclusive, `to` exclusive) and optional filters. */
 export interface ReadingQuery {
   enterprise?: string | undefined;
@@ -49,6 +69,13 @@ export interface ReadingMean {
 export interface ReadingStore {
   /** Writes readings; resolves once the store has accepted all of them. */
   write(readings: readonly StoredReading[]): Promise<void>;
+  /**
+   * A module exporting `encodeReadings: ReadingEncoder`, which any thread can import: the write form
+   * `writeEncoded` takes. The ingester's verify threads encode each good message with it.
+   */
+  readonly encoderModule: URL;
+  /** Writes readings encoded by `encoderModule`; resolves once the store has accepted all of them. */
+  writeEncoded(parts: readonly EncodedReadings[]): Promise<void>;
   /**
    * Every reading of one settlement batch: those sealed in it, and those not sealed
    * in any batch whose last write named it. (Each reading names the batch it

@@ -2,8 +2,9 @@ import { FieldType } from 'influx';
 import { createInfluxConnection } from './influx-connection.js';
 import { QingliuError, idSchema, isPollutantCode } from '@qingliu/protocol';
 import type { PollutantCode, QualityFlag } from '@qingliu/protocol';
-import type { ReadingMean, ReadingQuery, ReadingStore, ReadingWindow, StoredReading } from '../ports/reading-store.js';
+import type { EncodedReadings, ReadingMean, ReadingQuery, ReadingStore, ReadingWindow, StoredReading } from '../ports/reading-store.js';
 import { readingLine, sealLine } from './line-protocol.js';
+import { READING_MEASUREMENT } from './influx-encoder.js';
 import { ARRIVAL_ALLOWANCE_MS, backfillStatements } from './rollup-levels.js';
 import { ensureRollups } from './rollup-setup.js';
 import type { BackfillRange } from './rollup-levels.js';
@@ -17,7 +18,7 @@ import type { InfluxResult } from './rollup-query.js';
  * out of the tags). Time in milliseconds. A reading written twice lands on
  * the same point (same series and time), so a retried write cannot duplicate it.
  */
-export const READING_MEASUREMENT = 'reading';
+export { READING_MEASUREMENT };
 
 export interface InfluxStoreParameters {
   /** e.g. http://127.0.0.1:8086 */
@@ -120,20 +121,20 @@ export async function createInfluxStore(params: InfluxStoreParameters): Promise<
   let closed = false;
   /** The span being rebuilt now (out of `waiting`, not yet in the rollups). */
   let rebuilding: { fromMs: number; toMs: number } | undefined;
-  const queueLate = (readings: readonly StoredReading[]): void => {
+  /** Leaves the buckets of a device's readings sampled in [fromMs, toMs] (inclusive) to be rebuilt, if any is late. */
+  const queueLate = (device: string, fromMs: number, toMs: number): void => {
     const horizon = clock() - ARRIVAL_ALLOWANCE_MS;
-    for (const r of readings) {
-      if (r.ts >= horizon) continue;
-      const spans = waiting.get(r.device) ?? [];
-      waiting.set(r.device, spans);
-      // Times within an hour of a waiting span join it: one rebuild covers them.
-      const near = spans.find((sp) => r.ts >= sp.fromMs - 3_600_000 && r.ts < sp.toMs + 3_600_000);
-      if (near) {
-        near.fromMs = Math.min(near.fromMs, r.ts);
-        near.toMs = Math.max(near.toMs, r.ts + 1);
-      } else spans.push({ fromMs: r.ts, toMs: r.ts + 1 });
-    }
-    if (waiting.size > 0) worker ??= drain().finally(() => (worker = undefined));
+    if (fromMs >= horizon) return;
+    const to = Math.min(toMs + 1, horizon);
+    const spans = waiting.get(device) ?? [];
+    waiting.set(device, spans);
+    // Times within an hour of a waiting span join it: one rebuild covers them.
+    const near = spans.find((sp) => fromMs < sp.toMs + 3_600_000 && to > sp.fromMs - 3_600_000);
+    if (near) {
+      near.fromMs = Math.min(near.fromMs, fromMs);
+      near.toMs = Math.max(near.toMs, to);
+    } else spans.push({ fromMs, toMs: to });
+    worker ??= drain().finally(() => (worker = undefined));
   };
   const drain = async (): Promise<void> => {
     while (waiting.size > 0 && !closed) {
@@ -190,15 +191,25 @@ export async function createInfluxStore(params: InfluxStoreParameters): Promise<
     }
   };
 
+  const writeEncoded = async (parts: readonly EncodedReadings[]): Promise<void> => {
+    if (parts.length === 0) return;
+    await ensureDatabase();
+    // Line protocol written by us (influx-encoder.ts) and posted with fetch: node-influx's point
+    // formatting cost more than InfluxDB's own parsing (bench/ingest-pipeline); queries stay on node-influx.
+    await post(parts.map((part) => part.text).join('\n'));
+    if (rollups) for (const part of parts) queueLate(part.device, part.fromMs, part.toMs);
+  };
+
   return {
     async write(readings) {
       if (readings.length === 0) return;
       await ensureDatabase();
-      // Line protocol written here and posted with fetch: node-influx's point formatting
-      // cost more than InfluxDB's own parsing (bench/ingest-pipeline); queries stay on node-influx.
       await post(readings.map((r) => readingLine(READING_MEASUREMENT, r)).join('\n'));
-      if (rollups) queueLate(readings);
+      if (rollups) for (const r of readings) queueLate(r.device, r.ts, r.ts);
     },
+
+    encoderModule: new URL('./influx-encoder.js', import.meta.url),
+    writeEncoded,
 
     async sealBatch(batch, readings) {
       if (readings.length === 0) return;

@@ -1,0 +1,25 @@
+import type { EncodedReadings, StoredReading } from '../ports/reading-store.js';
+import { readingLine } from './line-protocol.js';
+
+/** The InfluxDB measurement readings are written to (influx-store.ts documents its tags and fields). */
+export const READING_MEASUREMENT = 'reading';
+
+/**
+ * The InfluxDB store's encoder (`ReadingStore.encoderModule`): readings of one device as line
+ * protocol. Loaded by the ingester's verify threads, so it imports nothing but the line protocol.
+ */
+export function encodeReadings(readings: readonly StoredReading[]): EncodedReadings {
+  if (readings.length === 0) throw new TypeError('encodeReadings: no readings');
+  const device = readings[0]!.device;
+  let fromMs = readings[0]!.ts;
+  let toMs = fromMs;
+  const lines = new Array<string>(readings.length);
+  for (let i = 0; i < readings.length; i += 1) {
+    const r = readings[i]!;
+    if (r.device !== device) throw new TypeError(`encodeReadings: readings of ${device} and ${r.device} together`);
+    if (r.ts < fromMs) fromMs = r.ts;
+    if (r.ts > toMs) toMs = r.ts;
+    lines[i] = readingLine(READING_MEASUREMENT, r);
+  }
+  return { text: lines.join('\n'), count: readings.length, device, fromMs, toMs };
+}
