@@ -21,6 +21,8 @@ export interface CloudParameters {
   journal?: IngestJournal;
   maxJournalBytes?: number;
   maxPayloadBytes?: number;
+  /** Verify threads (ingester.ts); left out, the ingester's default. */
+  verifyThreads?: number;
   mqtt: IngesterParameters['mqtt'];
   /** Settlement period, milliseconds (seconds in the demo, hours or a day in service). */
   settlementPeriodMs: number;
@@ -65,6 +67,7 @@ export async function startCloud(params: CloudParameters): Promise<Cloud> {
     store,
     ...(params.deadLetters ? { deadLetters: params.deadLetters } : {}),
     ...(params.maxPayloadBytes ? { maxPayloadBytes: params.maxPayloadBytes } : {}),
+    ...(params.verifyThreads === undefined ? {} : { verifyThreads: params.verifyThreads }),
     ...(params.journal ? { journal: params.journal } : {}),
     ...(params.maxJournalBytes ? { maxJournalBytes: params.maxJournalBytes } : {}),
     settlementPeriodMs: params.settlementPeriodMs,

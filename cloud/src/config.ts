@@ -85,6 +85,11 @@ export const cloudConfigSchema = z.strictObject({
   maxJournalBytes: z.number().int().positive().default(256 * 1024 * 1024),
   maxPayloadBytes: z.number().int().positive().default(CLOUD_DEFAULTS.maxPayloadBytes),
   /**
+   * Threads that check schemas and signatures and encode readings for InfluxDB (ingest/verify-pool.ts).
+   * Left out: one per core but one, at most 4; 0 does it all on the ingester's own thread.
+   */
+  verifyThreads: z.number().int().min(0).max(64).optional(),
+  /**
    * Settlement period, milliseconds (default one hour): each reading is assigned to the period
    * it arrives in. Every ingester of a deployment must use the same one, those that do not
    * settle too, or the readings they store land in batches the settler never closes.

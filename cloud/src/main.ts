@@ -143,6 +143,7 @@ async function main(): Promise<void> {
     deadLetters,
     ...(journal ? { journal, maxJournalBytes: config.maxJournalBytes } : {}),
     maxPayloadBytes: config.maxPayloadBytes,
+    ...(config.verifyThreads === undefined ? {} : { verifyThreads: config.verifyThreads }),
     mqtt: {
       url: mqttUrl,
       clientId: config.mqtt.clientId,

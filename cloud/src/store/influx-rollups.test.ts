@@ -7,6 +7,7 @@ import type { PollutantCode } from '@qingliu/protocol';
 import { startInfluxd } from '@qingliu/testkit';
 import type { InfluxdServer } from '@qingliu/testkit';
 import type { ReadingWindow, StoredReading } from '../ports/reading-store.js';
+import { encodeReadings } from './influx-encoder.js';
 import { createInfluxStore } from './influx-store.js';
 import type { InfluxReadingStore } from './influx-store.js';
 
@@ -134,6 +135,22 @@ describe('InfluxDB rollups', () => {
     expect(is.max).toBe(1000);
     expect(is.mean).toBeCloseTo((was.mean * was.count + 1000) / (was.count + 1), 9);
     expectSameWindows(await store.queryWindows({ ...range, everyMs: DAY }), await raw.queryWindows({ ...range, everyMs: DAY }));
+  });
+
+  it('folds in a late message written as the ingester writes it (encoded ahead, one device, spanning hours)', async () => {
+    // An outbox replay: one message of dev-c, its readings three hours apart, each in an hour the rollups hold already.
+    const first = Math.floor(historyFrom / H) * H + 12 * H;
+    const message = [0, 3, 6].map((h) => reading('dev-c', 'w21003', first + h * H + 17 * M + 1234, 900 + h));
+    const before = await store.queryWindows({ ...range, device: 'dev-c', pollutant: 'w21003', everyMs: H });
+    await store.writeEncoded([encodeReadings(message)]);
+    await store.flushRollups();
+    const after = await store.queryWindows({ ...range, device: 'dev-c', pollutant: 'w21003', everyMs: H });
+    for (const [h, r] of [0, 3, 6].map((x, i) => [x, message[i]!] as const)) {
+      const was = before.find((w) => w.ts === first + h * H)!;
+      const is = after.find((w) => w.ts === first + h * H)!;
+      expect([is.count, is.max]).toEqual([was.count + 1, r.value]);
+    }
+    expectSameWindows(await store.queryWindows({ ...range, everyMs: H }), await raw.queryWindows({ ...range, everyMs: H }));
   });
 
   it('has a reading 20 minutes late in the charts at once (the continuous query would only take it at its next run)', async () => {
