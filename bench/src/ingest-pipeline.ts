@@ -5,7 +5,10 @@
  * batch size, one writer. Real parts: Debian's influxd and mosquitto, the
  * ingester as its own process (node cloud/dist/main.js).
  *
- *   node bench/dist/ingest-pipeline.js [--readings 200000] [--batch 500] [--connections 4] [--processes 1] [--no-journal]
+ *   node bench/dist/ingest-pipeline.js [--readings 200000] [--batch 500] [--connections 4] [--processes 1] [--verify-threads N] [--no-journal]
+ *
+ * `--verify-threads N` sets the ingester's `verifyThreads` (left out: its default, one per core but one);
+ * 0 checks and encodes on the ingester's own thread, as before the verify threads.
  *
  * `--processes 2` runs two ingester processes on the shared subscription (how Qingliu scales out);
  * each then looks every reading up in InfluxDB, as ingesters with others in their group do.
@@ -38,6 +41,7 @@ const { values } = parseArgs({
     processes: { type: 'string', default: '1' },
     late: { type: 'boolean', default: false },
     journal: { type: 'boolean', default: true },
+    'verify-threads': { type: 'string' },
   },
 });
 const total = Number(values.readings);
@@ -114,6 +118,7 @@ const configs = Array.from({ length: processes }, (_, n) => ({
   deadLetterDir: join(dir, `dead-${n}`),
   ...(journal ? { journalDir: join(dir, `journal-${n}`) } : {}),
   maxPayloadBytes: 16 * 1024 * 1024,
+  ...(values['verify-threads'] === undefined ? {} : { verifyThreads: Number(values['verify-threads']) }),
   http: { port: 0 },
 }));
 for (const [n, config] of configs.entries()) await writeFile(join(dir, `cloud-${n}.yaml`), stringify(config));
@@ -167,7 +172,7 @@ await rm(dir, { recursive: true, force: true });
 if (stored !== total) throw new Error(`pipeline stored ${stored} of ${total}`);
 const pipelineRps = total / pipelineSeconds;
 const rawRps = total / rawSeconds;
-console.log(`readings ${total}, batch ${batchSize}, devices ${devices}, ingester processes ${processes} x connections ${connections}, journal ${journal ? 'on' : 'off'}, readings ${values.late ? 'late (a day old)' : 'live'}; raw ${rawSeconds.toFixed(2)} s, pipeline ${pipelineSeconds.toFixed(2)} s`);
+console.log(`readings ${total}, batch ${batchSize}, devices ${devices}, ingester processes ${processes} x connections ${connections}, verify threads ${values['verify-threads'] ?? 'default'}, journal ${journal ? 'on' : 'off'}, readings ${values.late ? 'late (a day old)' : 'live'}; raw ${rawSeconds.toFixed(2)} s, pipeline ${pipelineSeconds.toFixed(2)} s`);
 console.log(`ingester CPU (all processes) ${(ingesterCpuMicros / 1e6).toFixed(2)} s in ${pipelineSeconds.toFixed(2)} s (${(ingesterCpuMicros / total).toFixed(1)} us per reading); 2 cores carry publisher, mosquitto, ingester and influxd`);
 console.log(`CPU of the others in the same ${pipelineSeconds.toFixed(2)} s: ${othersCpu.join(', ')}; influxd in the raw run: ${influxdRawSeconds.toFixed(2)} s in ${rawSeconds.toFixed(2)} s`);
 console.log(
