@@ -49,19 +49,11 @@ export class SequenceGuard {
     return true;
   }
 
-  /** Records a device's seq as stored. */
-  commitSeq(device: string, seq: number): void {
-    if (seq > (this.#highest.get(device) ?? -1)) this.#highest.set(device, seq);
-  }
-
   /** Records seqs of one device as stored. */
   commitSeqs(device: string, seqs: ArrayLike<number>): void {
-    for (let i = 0; i < seqs.length; i += 1) this.commitSeq(device, seqs[i]!);
-  }
-
-  /** Records readings as stored. */
-  commit(readings: readonly Reading[]): void {
-    for (const reading of readings) this.commitSeq(reading.device, reading.seq);
+    let highest = this.#highest.get(device) ?? -1;
+    for (let i = 0; i < seqs.length; i += 1) if (seqs[i]! > highest) highest = seqs[i]!;
+    this.#highest.set(device, highest);
   }
 
   highest(device: string): number | undefined {
