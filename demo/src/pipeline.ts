@@ -113,9 +113,10 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   };
   try {
     await mkdir(workDir, { recursive: true });
-    const influxd = await startInfluxd();
+    // Their own process groups: a Ctrl-C reaches only the demo, which settles the open period before it stops them.
+    const influxd = await startInfluxd({ ownProcessGroup: true });
     stops.push(() => influxd.stop());
-    const anvil = await startAnvil();
+    const anvil = await startAnvil({ ownProcessGroup: true });
     stops.push(() => anvil.stop());
 
     // Chain: the admin deploys; the bureau allocates; the ingester's oracle key settles.

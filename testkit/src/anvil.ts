@@ -31,6 +31,8 @@ export interface StartAnvilParameters {
   chainId?: number;
   /** Seconds between blocks; by default every transaction is mined at once. */
   blockTimeSeconds?: number;
+  /** Out of the caller's process group, so a Ctrl-C reaches only the caller (server-process.ts). */
+  ownProcessGroup?: boolean;
 }
 
 const PLATFORM_PACKAGE = '@foundry-rs/anvil-linux-amd64';
@@ -92,6 +94,7 @@ export async function startAnvil(params: StartAnvilParameters = {}): Promise<Anv
       command,
       args,
       installHint: `run \`npm install\` at the repo root (${PLATFORM_PACKAGE} ships the binary)`,
+      ownProcessGroup: params.ownProcessGroup ?? false,
       // Ready when it answers JSON-RPC and has written its accounts.
       ready: async () => {
         const response = await fetch(rpcUrl, {

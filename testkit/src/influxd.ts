@@ -19,6 +19,8 @@ export interface StartInfluxdParameters {
   /** Reuse a data folder (to restart on the same data); a new temp folder by default. */
   dataDir?: string;
   port?: number;
+  /** Out of the caller's process group, so a Ctrl-C reaches only the caller (server-process.ts). */
+  ownProcessGroup?: boolean;
 }
 
 /**
@@ -65,6 +67,7 @@ export async function startInfluxd(params: StartInfluxdParameters = {}): Promise
     args: ['-config', configPath],
     installHint: 'install the Debian package `influxdb` (scripts/install.sh does)',
     ready: async () => (await fetch(`${url}/ping`)).status === 204,
+    ownProcessGroup: params.ownProcessGroup ?? false,
   });
   return {
     host,

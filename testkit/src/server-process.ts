@@ -14,6 +14,12 @@ export interface ServerProcessParameters {
   /** What to tell the user when the command itself is missing. */
   installHint?: string;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Run the server in a process group of its own: a Ctrl-C at the terminal (SIGINT to the
+   * foreground group) then reaches only this process, which stops the server when it is done
+   * with it (the demo settles its open period first). The server is killed when this process exits.
+   */
+  ownProcessGroup?: boolean;
 }
 
 export interface ServerProcess {
@@ -30,7 +36,13 @@ export async function startServerProcess(params: ServerProcessParameters): Promi
   const child = spawn(command, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: params.env ?? process.env,
+    detached: params.ownProcessGroup ?? false,
   });
+  // Out of our process group, it would outlive us: killed when we exit, whatever the reason.
+  const killOnExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  if (params.ownProcessGroup) process.once('exit', killOnExit);
   let log = '';
   const keep = (chunk: Buffer): void => {
     log = (log + chunk.toString()).slice(-4000);
@@ -42,6 +54,7 @@ export async function startServerProcess(params: ServerProcessParameters): Promi
   const gone = new Promise<void>((resolve) => {
     child.once('exit', (code, signal) => {
       exited = { code, signal };
+      process.off('exit', killOnExit);
       resolve();
     });
     child.once('error', (error) => {
