@@ -130,6 +130,9 @@ describe('HTTP API', () => {
     const { body } = await get('/api/v1/openapi.json');
     expect(body.openapi).toBe('3.1.0');
     expect(Object.keys(body.paths)).toEqual(expect.arrayContaining(['/api/v1/readings', '/api/v1/loads', '/metrics']));
+    // 3.1 schemas are JSON Schema: a missing sample is `type: [number, null]`, not 3.0's `nullable`.
+    expect(JSON.stringify(body)).not.toContain('"nullable"');
+    expect(body.paths['/api/v1/traceability'].post.requestBody.content['application/json'].schema.properties.station.properties.values.items).toEqual({ type: ['number', 'null'] });
   });
 
   it('documents every API route it serves, with the roles the route enforces', async () => {

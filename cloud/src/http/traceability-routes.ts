@@ -38,7 +38,7 @@ export interface TraceabilityBody {
   options?: Partial<Pick<TraceOptions, 'velocityMs' | 'minLagMinutes' | 'maxLagMinutes' | 'contextMinutes' | 'utcOffsetHours'>>;
 }
 
-const series = { type: 'array', maxItems: TRACE_MAX_POINTS, items: { type: 'number', nullable: true } } as const;
+const series = { type: 'array', maxItems: TRACE_MAX_POINTS, items: { type: ['number', 'null'] } } as const;
 const times = { type: 'array', maxItems: TRACE_MAX_POINTS, items: { type: 'number' } } as const;
 const time = { anyOf: [{ type: 'number' }, { type: 'string', maxLength: 64 }], description: 'ms since the epoch, or ISO 8601' } as const;
 
