@@ -16,6 +16,7 @@
  * the alert ends there and the new level is the norm).
  */
 import { MAD_TO_SIGMA, SortedWindow, mad, median, resolution } from './robust-stats.js';
+import { samplingInterval } from './series-math.js';
 
 const DAY_MS = 86_400_000;
 
@@ -56,12 +57,6 @@ export interface Residuals {
   readonly expected: number[];
 }
 
-/** Median sampling interval of `ts`, ms (60 s when it cannot be told). */
-export function samplingInterval(ts: readonly number[]): number {
-  const gaps: number[] = [];
-  for (let i = 1; i < ts.length && gaps.length < 10_000; i += 1) if (ts[i]! > ts[i - 1]!) gaps.push(ts[i]! - ts[i - 1]!);
-  return gaps.length ? median(gaps) : 60_000;
-}
 
 export class SeasonalBaseline {
   readonly options: SeasonalBaselineOptions;

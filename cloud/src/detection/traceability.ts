@@ -22,13 +22,14 @@
  */
 import { DetectionError } from './detector.js';
 import { MAD_TO_SIGMA, mad, median } from './robust-stats.js';
+import { boundedLeastSquares, clamp01, finiteSum, indicesIn, interpolate, lowerBound, pearson, samplingInterval, spread } from './series-math.js';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
 
 // Held locally: the lag search runs these millions of times, and a lookup on
 // the global object (Math.exp) costs tens of times more inside jest's vm contexts.
-const { abs, ceil, exp, max, min, round, sqrt } = Math;
+const { abs, ceil, max, round } = Math;
 const finite = Number.isFinite;
 
 /** One pollutant at the river station. */
@@ -180,7 +181,7 @@ export function rankUpstreamSources(station: TraceStation, outfalls: readonly Tr
   // Levelled on the context (a line through the samples before and after the
   // event): what is left is the event's own rise, not a slow drift of the river.
   const e = level(tw, raw.map((v, n) => v * dilution(w[n]!)), inEvent);
-  const eventExcess = sum(e.filter((_, n) => inEvent[n]));
+  const eventExcess = finiteSum(e.filter((_, n) => inEvent[n]));
   if (!(eventExcess > 0)) throw bad('station: no rise above its usual level in the event window; nothing to trace');
   const peakExcess = max(...level(tw, raw, inEvent).filter((v, n) => inEvent[n] && finite(v)));
   const lagStep = max(1000, samplingInterval(station.ts) / 5);
@@ -229,7 +230,7 @@ export function rankUpstreamSources(station: TraceStation, outfalls: readonly Tr
   const beta = fits.map((_, i) => (movers.includes(i) ? fitted[movers.indexOf(i)]! : 0));
 
   const ranked = fits.map((c, i): UpstreamSource => {
-    const contributed = sum(c.x.map((v, n) => (inEvent[n] ? v : Number.NaN)));
+    const contributed = finiteSum(c.x.map((v, n) => (inEvent[n] ? v : Number.NaN)));
     const explainedShare = clamp01((beta[i]! * contributed) / eventExcess);
     const { source, riseZ, riseFactor, rise } = rises[i]!;
     const score = max(0, c.r) * explainedShare * rise;
@@ -348,68 +349,6 @@ function usualProfile(name: string, ts: readonly number[], values: readonly numb
   };
 }
 
-/** Gaussian smoothing of `values` (on its own time grid) over [from, to]; NaN outside and where no finite neighbour is near. */
-function spread(ts: readonly number[], values: readonly number[], sigmaMs: number, from: number, to: number): number[] {
-  const out = values.map(() => Number.NaN);
-  const idx = indicesIn(ts, from, to);
-  if (sigmaMs === 0) {
-    for (const j of idx) out[j] = values[j]!;
-    return out;
-  }
-  for (const j of idx) {
-    let num = 0;
-    let den = 0;
-    for (let k = lowerBound(ts, ts[j]! - 3 * sigmaMs); k < ts.length && ts[k]! <= ts[j]! + 3 * sigmaMs; k += 1) {
-      if (!finite(values[k]!)) continue;
-      const z = (ts[k]! - ts[j]!) / sigmaMs;
-      const wgt = exp(-0.5 * z * z);
-      num += wgt * values[k]!;
-      den += wgt;
-    }
-    out[j] = den > 0 ? num / den : Number.NaN;
-  }
-  return out;
-}
-
-/** Linear interpolation of `values` at `t`; NaN outside the series or across a gap of more than two sampling intervals. */
-function interpolate(ts: readonly number[], values: readonly number[], t: number): number {
-  const j = lowerBound(ts, t);
-  if (j < ts.length && ts[j] === t) return values[j]!;
-  if (j === 0 || j >= ts.length) return Number.NaN;
-  const t0 = ts[j - 1]!;
-  const t1 = ts[j]!;
-  const step = j >= 2 ? t0 - ts[j - 2]! : t1 - t0;
-  if (t1 - t0 > 2 * step) return Number.NaN;
-  return values[j - 1]! + ((values[j]! - values[j - 1]!) * (t - t0)) / (t1 - t0);
-}
-
-/** Pearson correlation over the pairs where both are finite; NaN with fewer than 6 pairs or no variation. */
-function pearson(a: readonly number[], b: readonly number[]): number {
-  let n = 0;
-  let sa = 0;
-  let sb = 0;
-  for (let i = 0; i < a.length; i += 1) {
-    if (finite(a[i]!) && finite(b[i]!)) {
-      n += 1;
-      sa += a[i]!;
-      sb += b[i]!;
-    }
-  }
-  if (n < 6) return Number.NaN;
-  const ma = sa / n;
-  const mb = sb / n;
-  let cov = 0;
-  let va = 0;
-  let vb = 0;
-  for (let i = 0; i < a.length; i += 1) {
-    if (!(finite(a[i]!) && finite(b[i]!))) continue;
-    cov += (a[i]! - ma) * (b[i]! - mb);
-    va += (a[i]! - ma) ** 2;
-    vb += (b[i]! - mb) ** 2;
-  }
-  return va > 0 && vb > 0 ? cov / sqrt(va * vb) : Number.NaN;
-}
-
 /**
  * `values` less a straight line through its context (the samples outside the
  * event, on both sides; their mean when one side is missing): the rise of a
@@ -448,38 +387,6 @@ function level(ts: readonly number[], values: readonly number[], inEvent: readon
   return values.map((v, i) => v - mv - slope * (ts[i]! - mt));
 }
 
-/**
- * min |y - X beta|^2 with 0 <= beta <= cap, by cyclic coordinate descent (a
- * handful of outfalls: exact enough in a few hundred sweeps). No intercept:
- * both sides are levelled excesses, zero when nothing happens. Rows where y is
- * missing are left out; a missing x counts as level (0).
- */
-function boundedLeastSquares(y: readonly number[], columns: readonly (readonly number[])[], cap: number): number[] {
-  const rows = y.map((_, n) => n).filter((n) => finite(y[n]!));
-  const pick = (v: readonly number[]): number[] => rows.map((n) => (finite(v[n]!) ? v[n]! : 0));
-  const yc = pick(y);
-  const xs = columns.map(pick);
-  const norms = xs.map((x) => x.reduce((acc, v) => acc + v * v, 0));
-  const beta = columns.map(() => 0);
-  const residual = [...yc];
-  for (let sweep = 0; sweep < 500; sweep += 1) {
-    let change = 0;
-    xs.forEach((x, i) => {
-      if (!(norms[i]! > 0)) return;
-      let dot = 0;
-      for (let n = 0; n < x.length; n += 1) dot += x[n]! * residual[n]!;
-      const next = min(cap, max(0, beta[i]! + dot / norms[i]!));
-      const delta = next - beta[i]!;
-      if (delta === 0) return;
-      for (let n = 0; n < x.length; n += 1) residual[n]! -= delta * x[n]!;
-      change = max(change, abs(delta) * sqrt(norms[i]!));
-      beta[i] = next;
-    });
-    if (change < 1e-9) break;
-  }
-  return beta;
-}
-
 /** The peak of `excess` within [from, to] and the span around it where it stays above half the peak. */
 function sourceSpan(ts: readonly number[], excess: readonly number[], from: number, to: number): { peak: number; peakTs: number; start: number; end: number } {
   const idx = indicesIn(ts, from, to).filter((j) => finite(excess[j]!));
@@ -493,37 +400,6 @@ function sourceSpan(ts: readonly number[], excess: readonly number[], from: numb
   while (a > 0 && excess[a - 1]! > peak / 2) a -= 1;
   while (b < ts.length - 1 && excess[b + 1]! > peak / 2) b += 1;
   return { peak, peakTs: ts[top]!, start: ts[a]!, end: ts[b]! };
-}
-
-/** Median sampling interval, ms. */
-function samplingInterval(ts: readonly number[]): number {
-  const gaps = ts.slice(1).map((t, i) => t - ts[i]!);
-  return gaps.length ? median(gaps) : MINUTE_MS;
-}
-
-function indicesIn(ts: readonly number[], from: number, to: number): number[] {
-  const out: number[] = [];
-  for (let j = lowerBound(ts, from); j < ts.length && ts[j]! <= to; j += 1) out.push(j);
-  return out;
-}
-
-function lowerBound(ts: readonly number[], t: number): number {
-  let lo = 0;
-  let hi = ts.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ts[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function sum(values: readonly number[]): number {
-  return values.reduce((acc, v) => (finite(v) ? acc + v : acc), 0);
-}
-
-function clamp01(value: number): number {
-  return finite(value) ? min(1, max(0, value)) : 0;
 }
 
 function iso(ts: number): string {
