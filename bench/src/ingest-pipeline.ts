@@ -159,6 +159,12 @@ const pipelineSeconds = (performance.now() - started) / 1000;
 const ingesterCpuMicros = (await ingestersCpu()) - cpuBefore;
 const othersCpu = await Promise.all(Object.entries(others).map(async ([name, pid]) => `${name} ${(((await cpuMicros(pid)) - othersBefore[name]!) / 1e6).toFixed(2)} s`));
 const stored = await count('qingliu', 'reading');
+/** Peak resident memory of a process, MB, from /proc (VmHWM). */
+async function peakRssMb(pid: number): Promise<number> {
+  const kb = /VmHWM:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Math.round(Number(kb) / 1024);
+}
+const ingesterRss = await Promise.all(ingesters.map((i) => peakRssMb(i.pid!)));
 
 await publisher.endAsync();
 await Promise.all(ingesters.map((ingester) => new Promise((resolve) => {
@@ -174,6 +180,7 @@ const pipelineRps = total / pipelineSeconds;
 const rawRps = total / rawSeconds;
 console.log(`readings ${total}, batch ${batchSize}, devices ${devices}, ingester processes ${processes} x connections ${connections}, verify threads ${values['verify-threads'] ?? 'default'}, journal ${journal ? 'on' : 'off'}, readings ${values.late ? 'late (a day old)' : 'live'}; raw ${rawSeconds.toFixed(2)} s, pipeline ${pipelineSeconds.toFixed(2)} s`);
 console.log(`ingester CPU (all processes) ${(ingesterCpuMicros / 1e6).toFixed(2)} s in ${pipelineSeconds.toFixed(2)} s (${(ingesterCpuMicros / total).toFixed(1)} us per reading); 2 cores carry publisher, mosquitto, ingester and influxd`);
+console.log(`ingester peak RSS: ${ingesterRss.map((mb) => `${mb} MB`).join(', ')}`);
 console.log(`CPU of the others in the same ${pipelineSeconds.toFixed(2)} s: ${othersCpu.join(', ')}; influxd in the raw run: ${influxdRawSeconds.toFixed(2)} s in ${rawSeconds.toFixed(2)} s`);
 console.log(
   JSON.stringify({
