@@ -177,6 +177,15 @@ export function describeIngestOverBroker(
       expect(await storedSeqs()).toEqual({ rows: 95, seqs: 95 });
     });
 
+    it('counts a reading a message carries twice once: stored once, the copy a duplicate', async () => {
+      const before = context.ingester.stats();
+      const [a, b] = suiteReadings(2);
+      await context.edge.publishAsync(TOPIC_A, suitePayload([a!, b!, a!]), { qos: 1 });
+      await waitFor(() => context.ingester.stats().stored === before.stored + 2, 10_000, 'the two readings');
+      expect(context.ingester.stats().duplicates).toBe(before.duplicates + 1);
+      expect(await storedSeqs()).toEqual({ rows: 97, seqs: 97 });
+    });
+
     more?.(context);
   });
 }

@@ -211,7 +211,9 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
     if (!othersInGroup && guard.allFresh(message.device, message.seqs)) return whole;
     const readings = message.readings();
     const split = othersInGroup ? { fresh: [], toCheck: readings } : guard.split(readings);
-    const fresh = [...split.fresh, ...(await notStoredYet(split.toCheck))];
+    // A seq the message carries twice (both copies pass: neither is stored yet) is taken once.
+    const taken = new Set(split.fresh.map((r) => r.seq));
+    const fresh = [...split.fresh, ...(await notStoredYet(split.toCheck)).filter((r) => !taken.has(r.seq))];
     stats.duplicates += readings.length - fresh.length;
     if (fresh.length === 0) return undefined;
     if (fresh.length === readings.length) return whole;
