@@ -13,7 +13,7 @@ import { emptyIngestStats } from './ingest-stats.js';
 import type { IngestStats } from './ingest-stats.js';
 import type { IngestJournal, JournalAppend } from './ingest-journal.js';
 import { createJournalWriter } from './journal-writer.js';
-import { SequenceGuard } from './sequence-guard.js';
+import { SequenceGuard, strictlyIncreasing } from './sequence-guard.js';
 import { createVerifyPool, defaultVerifyThreads, loadEncoder } from './verify-pool.js';
 import type { VerifiedMessage } from './verify-pool.js';
 
@@ -152,6 +152,13 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
     return out;
   }
 
+  /** Whether no seq of a message is journaled or stored (asked in that order, as in `notStoredYet`). */
+  async function noneKnown({ device, seqs, encoded }: VerifiedMessage): Promise<boolean> {
+    if (journal && seqs.some((seq) => journal.holds(device, seq))) return false;
+    const stored = await withRetry('look up stored readings', () => store.storedSequences(device, encoded.fromMs, encoded.toMs));
+    return !seqs.some((seq) => stored.has(seq));
+  }
+
   async function storeWithRetry(encoded: EncodedReadings): Promise<boolean> {
     try {
       // Until this resolves, the message stays unacknowledged: the broker keeps it.
@@ -208,7 +215,11 @@ export async function createIngester(params: IngesterParameters): Promise<Ingest
   /** The message's new readings, encoded: on the fast path as the verify thread encoded them, without parsing here. */
   async function newPart(message: VerifiedMessage): Promise<JournalAppend | undefined> {
     const whole: JournalAppend = { encoded: message.encoded, seqs: message.seqs, message: message.text, readings: message.readings };
-    if (!othersInGroup && guard.allFresh(message.device, message.seqs)) return whole;
+    // Alone: above the highest seq stored, new for sure. With others in the group, any of them may have
+    // stored some: the seqs are looked up, still without parsing the message (most are wholly new).
+    if (othersInGroup ? strictlyIncreasing(message.seqs) && (await noneKnown(message)) : guard.allFresh(message.device, message.seqs)) {
+      return whole;
+    }
     const readings = message.readings();
     const split = othersInGroup ? { fresh: [], toCheck: readings } : guard.split(readings);
     // A seq the message carries twice (both copies pass: neither is stored yet) is taken once.

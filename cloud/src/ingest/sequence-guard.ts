@@ -7,6 +7,17 @@ import type { Reading } from '@qingliu/protocol';
  * redelivered after another ingester of a shared subscription died: those
  * the ingester looks up in the store. Seed it from the store on start.
  */
+/** Whether each seq is above the one before it, the first above `after`. */
+export function strictlyIncreasing(seqs: ArrayLike<number>, after = Number.NEGATIVE_INFINITY): boolean {
+  let last = after;
+  for (let i = 0; i < seqs.length; i += 1) {
+    const seq = seqs[i]!;
+    if (!(seq > last)) return false;
+    last = seq;
+  }
+  return true;
+}
+
 export class SequenceGuard {
   readonly #highest: Map<string, number>;
 
@@ -40,13 +51,7 @@ export class SequenceGuard {
    * stored seq, and each above the one before it. Records nothing.
    */
   allFresh(device: string, seqs: ArrayLike<number>): boolean {
-    let last = this.#highest.get(device) ?? -1;
-    for (let i = 0; i < seqs.length; i += 1) {
-      const seq = seqs[i]!;
-      if (!(seq > last)) return false;
-      last = seq;
-    }
-    return true;
+    return strictlyIncreasing(seqs, this.#highest.get(device) ?? -1);
   }
 
   /** Records seqs of one device as stored. */
