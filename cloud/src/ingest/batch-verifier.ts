@@ -15,6 +15,8 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
 export interface VerifiedBatch {
   batch: SignedBatch;
   readings: Reading[];
+  /** The payload as text: what the batch was parsed from. */
+  text: string;
 }
 
 /**
@@ -49,9 +51,10 @@ export function verifyBatchMessage(
   maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES,
 ): VerifiedBatch {
   checkPayloadSize(typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length, maxPayloadBytes);
+  const text = typeof payload === 'string' ? payload : payload.toString('utf8');
   let json: unknown;
   try {
-    json = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'));
+    json = JSON.parse(text);
   } catch {
     reject('SCHEMA_INVALID', 'payload is not JSON');
   }
@@ -82,5 +85,5 @@ export function verifyBatchMessage(
   if (!verifyBatchSignature(batch, device.key)) {
     reject('SIGNATURE_INVALID', `bad signature on a batch of ${batch.device}`);
   }
-  return { batch, readings: batch.readings };
+  return { batch, readings: batch.readings, text };
 }

@@ -84,11 +84,12 @@ export function verifyAndEncode(
   registry: DeviceRegistry,
   maxPayloadBytes: number,
   encode: ReadingEncoder,
-): { readings: StoredReading[]; encoded: EncodedReadings; seqs: Float64Array } {
-  const readings = withBatch(verifyBatchMessage(topic, payload, registry, maxPayloadBytes).readings, batch);
+): { readings: StoredReading[]; encoded: EncodedReadings; seqs: Float64Array; text: string } {
+  const verified = verifyBatchMessage(topic, payload, registry, maxPayloadBytes);
+  const readings = withBatch(verified.readings, batch);
   const seqs = new Float64Array(readings.length);
   for (let i = 0; i < readings.length; i += 1) seqs[i] = readings[i]!.seq;
-  return { readings, encoded: encode(readings), seqs };
+  return { readings, encoded: encode(readings), seqs, text: verified.text };
 }
 
 interface InFlight {
@@ -128,8 +129,8 @@ export async function createVerifyPool(params: VerifyPoolParameters): Promise<Me
     return () => (readings ??= withBatch((JSON.parse(text) as SignedBatch).readings, batch));
   };
   const onThread = (topic: string, payload: Buffer, batch: number): VerifiedMessage => {
-    const { readings, encoded, seqs } = verifyAndEncode(topic, payload, batch, registry, maxPayloadBytes, encode);
-    return { device: encoded.device, seqs, encoded, text: payload.toString('utf8'), readings: () => readings };
+    const { readings, encoded, seqs, text } = verifyAndEncode(topic, payload, batch, registry, maxPayloadBytes, encode);
+    return { device: encoded.device, seqs, encoded, text, readings: () => readings };
   };
   // Answers in order: a later message of a device must not overtake an earlier one (the dedupe's fast path).
   let tail: Promise<unknown> = Promise.resolve();
