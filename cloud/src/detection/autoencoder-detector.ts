@@ -15,7 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Alert, Detector, OutfallSeries } from './detector.js';
-import { DetectionError, MAX_EVIDENCE_READINGS } from './detector.js';
+import { DetectionError, fittedFor, MAX_EVIDENCE_READINGS } from './detector.js';
 import { MAD_TO_SIGMA, mad, median, quantile, resolution } from './robust-stats.js';
 import { rollingZ } from './rolling-z.js';
 import { findRuns, runsToAlerts } from './runs.js';
@@ -115,8 +115,7 @@ export class AutoencoderDetector implements Detector {
   async detect(test: readonly OutfallSeries[]): Promise<Alert[]> {
     const alerts: Alert[] = [];
     for (const t of test) {
-      const entry = this.models.get(t.outfall);
-      if (!entry) throw new DetectionError('NOT_FITTED', `autoencoder: outfall ${t.outfall} was not in the fitting part`);
+      const entry = fittedFor(this.models, this.name, t.outfall);
       const { series, offset } = this.warmup.extend(t);
       const windows = this.windows(series, entry);
       const errors = this.errors(entry, windows);

@@ -15,7 +15,7 @@
  * lagged window, so slow drift is followed while a change stands out for a day.
  */
 import type { Alert, Detector, EvidenceReading, OutfallSeries } from './detector.js';
-import { DetectionError, MAX_EVIDENCE_READINGS } from './detector.js';
+import { DetectionError, fittedFor, MAX_EVIDENCE_READINGS } from './detector.js';
 import { median } from './robust-stats.js';
 import type { ChannelBaseline, SeasonalBaselineOptions } from './seasonal-baseline.js';
 import { SeasonalBaseline } from './seasonal-baseline.js';
@@ -105,8 +105,7 @@ export class ChangePointDetector implements Detector {
   async detect(test: readonly OutfallSeries[]): Promise<Alert[]> {
     const alerts: Alert[] = [];
     for (const t of test) {
-      const perChannel = this.models.get(t.outfall);
-      if (!perChannel) throw new DetectionError('NOT_FITTED', `${this.name}: outfall ${t.outfall} was not in the fitting part`);
+      const perChannel = fittedFor(this.models, this.name, t.outfall);
       const { series: s, offset } = this.warmup.extend(t);
       for (const [name, m] of perChannel) {
         const values = s.channels[name];

@@ -75,6 +75,13 @@ export const CHANNELS = {
 
 export type DetectionErrorCode = 'BAD_CSV' | 'BAD_LABELS' | 'BAD_EVENTS' | 'NOT_FITTED' | 'BAD_OPTION';
 
+/** The model a detector fitted for an outfall; NOT_FITTED when its fitting part had none of that outfall. */
+export function fittedFor<M>(models: ReadonlyMap<string, M>, detector: string, outfall: string): M {
+  const model = models.get(outfall);
+  if (model === undefined) throw new DetectionError('NOT_FITTED', `${detector}: outfall ${outfall} was not in the fitting part`);
+  return model;
+}
+
 /** The one error type of the detection module. Nothing here is retryable: the input is wrong. */
 export class DetectionError extends Error {
   readonly code: DetectionErrorCode;

@@ -12,7 +12,7 @@
  * online detector would fire); the evidence gives where each repeat began.
  */
 import type { Alert, Detector, OutfallSeries } from './detector.js';
-import { DetectionError } from './detector.js';
+import { DetectionError, fittedFor } from './detector.js';
 import { findRuns, runsToAlerts } from './runs.js';
 import { WarmupStore } from './warmup.js';
 
@@ -86,8 +86,7 @@ export class FlatlineDetector implements Detector {
   async detect(test: readonly OutfallSeries[]): Promise<Alert[]> {
     const alerts: Alert[] = [];
     for (const t of test) {
-      const model = this.models.get(t.outfall);
-      if (!model) throw new DetectionError('NOT_FITTED', `flatline: outfall ${t.outfall} was not in the fitting part`);
+      const model = fittedFor(this.models, this.name, t.outfall);
       const { series, offset } = this.warmup.extend(t);
       const chance = this.chance(series, model.log10Rate);
       const ratio = chance.map((c, i) => (i >= offset ? c / model.threshold : 0));

@@ -17,7 +17,7 @@
  * kind is the kind at its strongest sample.
  */
 import type { Alert, AlertKind, Detector, EvidenceReading, OutfallSeries } from './detector.js';
-import { CHANNELS, DetectionError, MAX_EVIDENCE_READINGS } from './detector.js';
+import { CHANNELS, DetectionError, fittedFor, MAX_EVIDENCE_READINGS } from './detector.js';
 import { quantile } from './robust-stats.js';
 import { findRuns } from './runs.js';
 import type { ChannelBaseline, SeasonalBaselineOptions } from './seasonal-baseline.js';
@@ -134,8 +134,7 @@ export class ResidualDetector implements Detector {
   async detect(test: readonly OutfallSeries[]): Promise<Alert[]> {
     const alerts: Alert[] = [];
     for (const t of test) {
-      const model = this.models.get(t.outfall);
-      if (!model) throw new DetectionError('NOT_FITTED', `${this.name}: outfall ${t.outfall} was not in the fitting part`);
+      const model = fittedFor(this.models, this.name, t.outfall);
       const { series, offset } = this.warmup.extend(t);
       const scored = this.score(series, model, true);
       const { ratio, kinds } = this.classify(series, model, scored);

@@ -6,7 +6,7 @@
  * part, times a margin, never below `minZ`.
  */
 import type { Alert, Detector, EvidenceReading, OutfallSeries } from './detector.js';
-import { DetectionError, MAX_EVIDENCE_READINGS } from './detector.js';
+import { DetectionError, fittedFor, MAX_EVIDENCE_READINGS } from './detector.js';
 import { MAD_TO_SIGMA, mad, median, quantile, resolution } from './robust-stats.js';
 import { rollingZ } from './rolling-z.js';
 import { findRuns, runsToAlerts } from './runs.js';
@@ -89,8 +89,7 @@ export class ZScoreDetector implements Detector {
   async detect(test: readonly OutfallSeries[]): Promise<Alert[]> {
     const alerts: Alert[] = [];
     for (const t of test) {
-      const perChannel = this.models.get(t.outfall);
-      if (!perChannel) throw new DetectionError('NOT_FITTED', `${this.name}: outfall ${t.outfall} was not in the fitting part`);
+      const perChannel = fittedFor(this.models, this.name, t.outfall);
       const { series, offset } = this.warmup.extend(t);
       const ratio: number[] = new Array<number>(series.ts.length).fill(0);
       const scored = new Map<string, { z: number[]; expected: number[]; threshold: number }>();
