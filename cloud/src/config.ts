@@ -37,6 +37,10 @@ const accountSchema = z.strictObject({
   enterprise: idSchema.optional(),
   /** For `edge`: the devices it may publish for (default: all of its enterprise's enrolled devices). */
   devices: z.array(idSchema).optional(),
+  /** For `edge`: its agent id, the only MQTT client id it may connect with (default: the username). */
+  agentId: idSchema.optional(),
+  /** For `ingester` and `bureau`: it may connect as `<prefix>` or `<prefix>-...` only (default: the username). */
+  clientIdPrefix: idSchema.optional(),
 });
 
 export const cloudConfigSchema = z.strictObject({

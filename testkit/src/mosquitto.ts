@@ -39,7 +39,15 @@ export interface StartMosquittoParameters {
   persistence?: boolean;
   /** Extra mosquitto.conf lines (ACLs, limits). */
   extraConfig?: string[];
+  /**
+   * A dynamic security plugin config (the JSON Mosquitto 2.0's plugin loads): accounts, client ids
+   * and ACLs. Replaces `users`; anonymous clients are refused.
+   */
+  dynsec?: unknown;
 }
+
+/** Where Debian's `mosquitto` package installs the dynamic security plugin. */
+const DYNSEC_PLUGIN = '/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so';
 
 /** Starts Debian's Mosquitto with one listener on 127.0.0.1 and a free port, its files in a temp folder. */
 export async function startMosquitto(params: StartMosquittoParameters = {}): Promise<MosquittoServer> {
@@ -58,7 +66,11 @@ export async function startMosquitto(params: StartMosquittoParameters = {}): Pro
   ];
   let ca: Buffer | undefined;
   try {
-    if (params.users) {
+    if (params.dynsec !== undefined) {
+      const dynsecFile = join(dir, 'dynamic-security.json');
+      await writeFile(dynsecFile, JSON.stringify(params.dynsec), { mode: 0o600 });
+      lines.push(`plugin ${process.env.QINGLIU_MOSQUITTO_DYNSEC ?? DYNSEC_PLUGIN}`, `plugin_opt_config_file ${dynsecFile}`, 'allow_anonymous false');
+    } else if (params.users) {
       const passwordFile = join(dir, 'passwords');
       await writeFile(passwordFile, '', { mode: 0o600 });
       const passwd = process.env.QINGLIU_MOSQUITTO_PASSWD ?? (existsSync('/usr/bin/mosquitto_passwd') ? '/usr/bin/mosquitto_passwd' : 'mosquitto_passwd');

@@ -15,6 +15,7 @@ const registry = new DeviceRegistry([
 const base: EmbeddedBrokerParameters = {
   accounts: [
     { username: 'edge-a', passwordHash: hashPassword('pw-a'), role: 'edge', enterprise: 'ent-a' },
+    ...[0, 1, 2].map((i) => ({ username: `edge-fw-${i}`, passwordHash: hashPassword('pw-a'), role: 'edge' as const, enterprise: 'ent-a' })),
     { username: 'ingester', passwordHash: hashPassword('pw-i'), role: 'ingester' },
   ],
   registry,
@@ -30,7 +31,7 @@ async function deliveredAcrossRestart(persistenceDir?: string): Promise<string[]
   const away = await connectAsync(url, ingest);
   await away.subscribeAsync('qingliu/v1/+/+/readings', { qos: 1 });
   await away.endAsync();
-  const edge = await connectAsync(url, { username: 'edge-a', password: 'pw-a', reconnectPeriod: 0 });
+  const edge = await connectAsync(url, { username: 'edge-a', password: 'pw-a', clientId: 'edge-a', reconnectPeriod: 0 });
   for (let i = 0; i < 5; i += 1) await edge.publishAsync(readingsTopic('ent-a', 'dev-a'), `m${i}`, { qos: 1 });
   await edge.endAsync();
   await broker.close();
@@ -68,7 +69,7 @@ describe('embedded broker forwarding', () => {
       qos.add(packet.qos);
     });
     await ingester.subscribeAsync('qingliu/v1/+/+/readings', { qos: 1 });
-    const edges = await Promise.all([0, 1, 2].map((i) => connectAsync(broker.url, { username: 'edge-a', password: 'pw-a', clientId: `edge-fw-${i}` })));
+    const edges = await Promise.all([0, 1, 2].map((i) => connectAsync(broker.url, { username: `edge-fw-${i}`, password: 'pw-a', clientId: `edge-fw-${i}` })));
     const rounds = 200;
     // Each round, three publishes at once (their packet ids collide across clients, as agents' do).
     for (let k = 0; k < rounds; k += 1) {

@@ -12,6 +12,7 @@ import type { ReadingStore } from '../ports/reading-store.js';
 import { createEmbeddedBroker } from '../broker/embedded-broker.js';
 import type { EmbeddedBroker } from '../broker/embedded-broker.js';
 import { hashPassword } from '../broker/passwords.js';
+import type { BrokerAccount } from '../broker/broker-accounts.js';
 import { DeviceRegistry } from '../registry/device-registry.js';
 import { createInfluxStore } from '../store/influx-store.js';
 import { IngestJournal } from './ingest-journal.js';
@@ -30,6 +31,11 @@ export interface SuiteBroker {
   ca?: Buffer;
   edge: Credentials;
   ingester: Credentials;
+  /**
+   * The broker binds client ids to accounts: with it, the suite has ent-b's edge (`edge-b`) try to
+   * take over the ingester's and ent-a's agent's client ids while ent-a publishes.
+   */
+  intruder?: Credentials;
   stop(): Promise<void>;
 }
 
@@ -39,13 +45,19 @@ export const suiteRegistry = new DeviceRegistry([
   { device: 'dev-b', enterprise: 'ent-b', outfall: 'out-2', publicKey: generateDeviceKeyPair().publicKeyHex, sampleIntervalMs: 1000 },
 ]);
 
-/** The embedded aedes broker with the suite's two accounts: `edge-a`/`pw-a` (ent-a's edge) and `ingester`/`pw-i`. */
+/** The suite's broker accounts' passwords: ent-a's edge, ent-b's edge, the ingester. */
+export const SUITE_PASSWORDS = { 'edge-a': 'pw-a', 'edge-b': 'pw-b', ingester: 'pw-i' } as const;
+/** The suite's broker accounts: each edge's agent id is its username; the ingester connects as `ingester-...`. */
+export const suiteAccounts = (): BrokerAccount[] => [
+  { username: 'edge-a', passwordHash: hashPassword(SUITE_PASSWORDS['edge-a']), role: 'edge', enterprise: 'ent-a' },
+  { username: 'edge-b', passwordHash: hashPassword(SUITE_PASSWORDS['edge-b']), role: 'edge', enterprise: 'ent-b' },
+  { username: 'ingester', passwordHash: hashPassword(SUITE_PASSWORDS.ingester), role: 'ingester' },
+];
+
+/** The embedded aedes broker with the suite's accounts (suiteAccounts). */
 export function startSuiteAedes(): Promise<EmbeddedBroker> {
   return createEmbeddedBroker({
-    accounts: [
-      { username: 'edge-a', passwordHash: hashPassword('pw-a'), role: 'edge', enterprise: 'ent-a' },
-      { username: 'ingester', passwordHash: hashPassword('pw-i'), role: 'ingester' },
-    ],
+    accounts: suiteAccounts(),
     registry: suiteRegistry,
     logger: pino({ level: 'silent' }),
   });
@@ -63,6 +75,30 @@ export const suitePayload = (rs: Reading[]): string =>
   JSON.stringify(signBatch({ v: BATCH_VERSION, enterprise: 'ent-a', device: 'dev-a', readings: rs }, suiteKey.privateKeyPem));
 export const TOPIC_A = readingsTopic('ent-a', 'dev-a');
 
+
+const SUITE_INGESTER_ID = 'ingester-suite';
+
+/** How the broker answers a CONNECT: 0 accepted, else the CONNACK's refusal code. */
+async function connackCode(url: string, options: Credentials & { clientId: string; ca?: Buffer }): Promise<number> {
+  try {
+    const client = await connectAsync(url, { ...options, reconnectPeriod: 0, connectTimeout: 3000 });
+    await client.endAsync(true);
+    return 0;
+  } catch (error) {
+    return (error as { code?: number }).code ?? -1;
+  }
+}
+
+/** The QoS the broker's SUBACK grants each topic (128: refused). mqtt.js rejects a SUBACK with a refusal; its packet says which. */
+export async function subscribeGranted(client: MqttClient, topics: string | string[], options: { qos: 0 | 1 | 2 }): Promise<number[]> {
+  try {
+    return (await client.subscribeAsync(topics, options)).map((g) => g.qos);
+  } catch (error) {
+    const granted = (error as { packet?: { granted?: Array<number | { reasonCode: number }> } }).packet?.granted;
+    if (!granted) throw error;
+    return granted.map((g) => (typeof g === 'number' ? g : g.reasonCode));
+  }
+}
 
 export interface IngestSuiteContext {
   broker: SuiteBroker;
@@ -97,7 +133,7 @@ export function describeIngestOverBroker(
       mqtt: {
         url: context.broker.url,
         ...context.broker.ingester,
-        clientId: 'ingester-suite',
+        clientId: SUITE_INGESTER_ID,
         ...(context.broker.ca ? { ca: context.broker.ca } : {}),
       },
       registry: suiteRegistry,
@@ -184,6 +220,27 @@ export function describeIngestOverBroker(
       await waitFor(() => context.ingester.stats().stored === before.stored + 2, 10_000, 'the two readings');
       expect(context.ingester.stats().duplicates).toBe(before.duplicates + 1);
       expect(await storedSeqs()).toEqual({ rows: 97, seqs: 97 });
+    });
+
+    it('refuses an edge account that takes the ingester\'s or another agent\'s client id, and stores every honest reading exactly once', async () => {
+      const intruder = context.broker.intruder;
+      if (!intruder) return; // this broker binds no client ids (anonymous Mosquitto)
+      const before = await storedSeqs();
+      const stored = context.ingester.stats().stored;
+      const tls = context.broker.ca ? { ca: context.broker.ca } : {};
+      const codes: number[] = [];
+      // ent-a's agent publishes 20 QoS 1 batches; between them ent-b's agent tries both ids.
+      for (let i = 0; i < 20; i += 1) {
+        await context.edge.publishAsync(TOPIC_A, suitePayload(suiteReadings(10)), { qos: 1 });
+        codes.push(await connackCode(context.broker.url, { ...intruder, clientId: i % 2 === 0 ? SUITE_INGESTER_ID : 'edge-a', ...tls }));
+      }
+      // MQTT 3.1.1 CONNACK 5: not authorized.
+      expect(codes).toEqual(Array.from({ length: 20 }, () => 5));
+      // Its own id is still its own: the refusals are about the ids, not the account.
+      expect(await connackCode(context.broker.url, { ...intruder, clientId: 'edge-b', ...tls })).toBe(0);
+      await waitFor(() => context.ingester.stats().stored === stored + 200, 10_000, 'the 200 honest readings');
+      expect(await storedSeqs()).toEqual({ rows: before.rows + 200, seqs: before.seqs + 200 });
+      expect(context.edge.connected).toBe(true);
     });
 
     more?.(context);
