@@ -63,12 +63,25 @@ for (const [enterprise, token] of Object.entries(tokens.enterprises)) {
   console.log(`    ${enterprise.padEnd(15)}${status.url}/dashboard/enterprise.html#token=${token}`);
 }
 console.log(`    public         ${status.url}/dashboard/public.html  (no token: on-chain facts only)`);
-console.log(`  MQTT broker      ${broker.url}  (aedes, in-process; per-agent passwords, topic ACLs)`);
+console.log(`  MQTT broker      ${broker.url}  (aedes, in-process; per-agent passwords, client ids bound to accounts, topic ACLs)`);
+const mqttPort = new URL(broker.url).port;
+const { bureauMqtt } = pipeline;
+console.log(`                   detected alerts, as the bureau reads them (Debian mosquitto-clients):`);
+console.log(`                   mosquitto_sub -h 127.0.0.1 -p ${mqttPort} -u ${bureauMqtt.username} -P '${bureauMqtt.password}' -i ${bureauMqtt.clientId} -t qingliu/v1/bureau/alerts -v`);
 console.log(`  InfluxDB         ${influxd.url}  database "${database}", measurement "reading"`);
 console.log(`                   influx -host 127.0.0.1 -port ${influxd.port} -database ${database} -execute 'SELECT * FROM reading ORDER BY time DESC LIMIT 8'`);
 console.log(`  EVM node         ${anvil.rpcUrl}  (anvil, chain id ${anvil.chainId})`);
-console.log(`  EmissionLedger   ${ledgerAddress}`);
+console.log(`  EmissionLedger   ${ledgerAddress}  (credits, settlements, Merkle roots: what proofs are checked against)`);
 console.log(`  AlertRegistry    ${pipeline.alertRegistryAddress}  (evidence hashes of detected alerts)`);
+console.log(`  Blacklist        ${pipeline.blacklistAddress}`);
+console.log(`  EnterpriseRegistry ${pipeline.enterpriseRegistryAddress}  (enterprises, outfalls, device keys)`);
+for (const [enterprise, account] of Object.entries(pipeline.enterpriseAccounts)) {
+  console.log(`    ${enterprise.padEnd(15)}account ${account.address}  (anvil development key ${account.privateKey}: the demo's, never a real one's)`);
+}
+const [firstEnterprise, firstAccount] = Object.entries(pipeline.enterpriseAccounts)[0]!;
+console.log(
+  `                   e.g. cast call --rpc-url ${anvil.rpcUrl} ${pipeline.enterpriseRegistryAddress} 'enterpriseOfAccount(address)(bytes32)' ${firstAccount.address}  (${firstEnterprise})`,
+);
 for (const device of plant.devices) {
   console.log(`  Modbus device    ${device.host}:${device.port} unit ${device.unitId}  ${device.enterprise}/${device.outfall} (${device.device})`);
 }
@@ -99,7 +112,7 @@ pipeline.settler.onSettled((settled) => {
     const proofUrl = `${status.url}/api/v1/proofs/${r.device}/${r.seq}?ts=${r.ts}`;
     process.stdout.write(
       `${tty ? '\r\x1b[2K' : ''}  check a stored reading against the chain (another terminal):\n` +
-        `    curl -s -H 'Authorization: Bearer ${tokens.bureau}' '${proofUrl}' > proof.json && node cloud/dist/cli/verify-proof.js --rpc ${anvil.rpcUrl} proof.json\n`,
+        `    curl -s -H 'Authorization: Bearer ${tokens.bureau}' '${proofUrl}' > proof.json && node cloud/dist/cli/verify-proof.js --rpc ${anvil.rpcUrl} --contract ${ledgerAddress} proof.json\n`,
     );
   });
 });

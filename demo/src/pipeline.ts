@@ -18,6 +18,7 @@ import {
   createProofService,
   createInfluxStore,
   deployEmissionLedger,
+  deployEnterpriseRegistry,
   hashPassword,
   startCloud,
   startApiServer,
@@ -76,6 +77,12 @@ export interface Pipeline {
   blacklistAddress: string;
   /** The AlertRegistry contract detected alerts' evidence hashes are recorded in. */
   alertRegistryAddress: string;
+  /** The EnterpriseRegistry: each enterprise registered with its own chain account, its outfalls and device keys. */
+  enterpriseRegistryAddress: string;
+  /** Each enterprise's chain account (anvil's well-known development keys: a demo's, never a real one's). */
+  enterpriseAccounts: Record<string, { address: string; privateKey: string }>;
+  /** The bureau's MQTT account: it may read readings, status and detected alerts. */
+  bureauMqtt: { username: string; password: string; clientId: string };
   /** Bearer tokens for the HTTP API and the dashboards (`#token=` in a dashboard URL). */
   tokens: PipelineTokens;
   cloud: Cloud;
@@ -179,6 +186,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     );
 
     const ingesterPassword = randomBytes(12).toString('base64url');
+    const bureauMqttPassword = randomBytes(12).toString('base64url');
     const accounts: BrokerAccount[] = [
       ...enterprises.map((enterprise) => ({
         username: `edge-${enterprise}`,
@@ -187,6 +195,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
         enterprise,
       })),
       { username: 'ingester', passwordHash: hashPassword(ingesterPassword), role: 'ingester' },
+      { username: 'bureau', passwordHash: hashPassword(bureauMqttPassword), role: 'bureau' },
     ];
     const broker = await createEmbeddedBroker({
       port: brokerPort,
@@ -198,8 +207,31 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     for (const config of edgeConfigs) config.mqtt.url = broker.url;
 
     // Kept open: the API sends the bureau's verdicts on alerts and blacklistings with it.
-    const bureau = await createBureauClient({ rpcUrl: anvil.rpcUrl, privateKey: bureauKey, address: ledgerAddress, blacklist: blacklistAddress, alertRegistry: alertRegistry.address });
+    // The registry of enterprises, outfalls and device keys; each enterprise acts on chain through its own account.
+    const { address: enterpriseRegistryAddress } = await deployEnterpriseRegistry({ rpcUrl: anvil.rpcUrl, deployerKey: adminKey, bureau: new Wallet(bureauKey).address });
+    const bureau = await createBureauClient({
+      rpcUrl: anvil.rpcUrl,
+      privateKey: bureauKey,
+      address: ledgerAddress,
+      registry: enterpriseRegistryAddress,
+      blacklist: blacklistAddress,
+      alertRegistry: alertRegistry.address,
+    });
     stops.push(() => bureau.close());
+    const enterpriseKeys = anvil.accounts.slice(4);
+    if (enterpriseKeys.length < enterprises.length) throw new Error(`anvil has ${anvil.accounts.length} accounts: too few for ${enterprises.length} enterprises`);
+    const enterpriseAccounts = Object.fromEntries(
+      enterprises.map((enterprise, i) => [enterprise, { address: new Wallet(enterpriseKeys[i]!).address, privateKey: enterpriseKeys[i]! }]),
+    );
+    for (const enterprise of enterprises) {
+      await bureau.registry.registerEnterprise(enterprise, 'demo-district', enterpriseAccounts[enterprise]!.address);
+      for (const outfall of new Set(plant.devices.filter((d) => d.enterprise === enterprise).map((d) => d.outfall))) {
+        await bureau.registry.addOutfall(enterprise, outfall);
+      }
+    }
+    for (const enrolment of registry.enrolments()) {
+      await bureau.registry.enrollDevice({ device: enrolment.device, enterprise: enrolment.enterprise, outfall: enrolment.outfall, publicKey: enrolment.publicKey });
+    }
     for (const enterprise of enterprises) {
       for (const [pollutant, milligrams] of Object.entries(options.allocationMilligrams)) {
         await bureau.allocate(enterprise, pollutant as PollutantCode, milligrams);
@@ -262,7 +294,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       enterprises: Object.fromEntries(enterprises.map((e) => [e, randomBytes(18).toString('base64url')])),
     };
     const agentStatus = await createAgentStatusWatcher({
-      mqtt: { url: broker.url, username: 'ingester', password: ingesterPassword, clientId: 'status-watcher-1' },
+      mqtt: { url: broker.url, username: 'ingester', password: ingesterPassword, clientId: 'ingester-1-status' },
       logger: logger.child({ stage: 'agent-status' }),
     });
     stops.push(() => agentStatus.close());
@@ -276,7 +308,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     stops.push(() => ledgerEvents.close());
     // Detection on 5-second means (minute means in service), published to the bureau over the broker.
     const alertStore = await createInfluxAlertStore({ url: influxd.url, database });
-    const alertPublisher = await createMqttAlertPublisher({ url: broker.url, username: 'ingester', password: ingesterPassword, clientId: 'alerts-1' });
+    const alertPublisher = await createMqttAlertPublisher({ url: broker.url, username: 'ingester', password: ingesterPassword, clientId: 'ingester-1-alerts' });
     stops.push(() => alertPublisher.close());
     const alertLedger = await createEvmAlertLedger({
       rpcUrl: anvil.rpcUrl,
@@ -359,6 +391,9 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       ledgerAddress,
       blacklistAddress,
       alertRegistryAddress: alertRegistry.address,
+      enterpriseRegistryAddress,
+      enterpriseAccounts,
+      bureauMqtt: { username: 'bureau', password: bureauMqttPassword, clientId: 'bureau' },
       tokens,
       cloud,
       settler: cloud.settler!, // a ledger was given, so the cloud settles
