@@ -29,7 +29,7 @@ export const CLOUD_DEFAULTS = {
   httpPort: 8080,
 } as const;
 
-const accountSchema = z.strictObject({
+export const brokerAccountSchema = z.strictObject({
   username: z.string().min(1),
   /** From `hashPassword()`: `scrypt$<salt>$<hash>`. */
   passwordHash: z.string().startsWith('scrypt$'),
@@ -49,7 +49,7 @@ export const cloudConfigSchema = z.strictObject({
     .strictObject({
       host: z.string().default('127.0.0.1'),
       port: z.number().int().min(0).max(65535),
-      accounts: z.array(accountSchema).min(1),
+      accounts: z.array(brokerAccountSchema).min(1),
       /** LevelDB folder: sessions and QoS 1 messages in flight survive a broker restart. */
       persistenceDir: z.string().optional(),
     })
