@@ -25,6 +25,14 @@ export interface VerifyProofReturnType {
 
 export interface VerifyProofParameters {
   rpcUrl: string;
+  /**
+   * Address of the EmissionLedger the verifier trusts: what the bureau published
+   * (protocol/README.md, "Which ledger"), never the proof's own `contract`. A proof
+   * naming another ledger is refused before the chain is asked anything about it.
+   */
+  contract: string;
+  /** The chain the trusted ledger lives on; when given, a node on another chain is refused. */
+  chainId?: bigint | undefined;
   /** How long one JSON-RPC request may take, in milliseconds. Default 10 s. */
   requestTimeoutMs?: number;
 }
@@ -38,13 +46,20 @@ export function processProof(leaf: string, proof: readonly string[]): string {
 }
 
 /**
- * Checks a reading proof against the chain, trusting nothing in the file but the reading:
- * the leaf is recomputed from the reading, the proof folded to the root, the root read from
- * the contract, the proof checked on chain by `verifyReading` (OpenZeppelin MerkleProof),
- * and the anchoring transaction's receipt inspected for its BatchSettled event.
- * Rejects with CHAIN_UNAVAILABLE only when the node cannot be reached.
+ * Checks a reading proof against the ledger the verifier trusts, trusting nothing in the
+ * file but the reading: the proof must name the trusted ledger (`params.contract`) and the
+ * node be on `params.chainId` when given; the leaf is recomputed from the reading, the proof
+ * folded to the root, the root read from the trusted contract, the proof checked on chain by
+ * `verifyReading` (OpenZeppelin MerkleProof), and the anchoring transaction's receipt
+ * inspected for the trusted contract's BatchSettled event.
+ * Throws CONFIG_INVALID when `params.contract` is not an address; rejects with
+ * CHAIN_UNAVAILABLE only when the node cannot be reached.
  */
 export async function verifyReadingProof(proof: ReadingProof, params: VerifyProofParameters): Promise<VerifyProofReturnType> {
+  if (!isAddress(params.contract)) {
+    throw new QingliuError('CONFIG_INVALID', 'the trusted ledger is not an address', { details: String(params.contract) });
+  }
+  const address = getAddress(params.contract);
   const checks: ProofCheck[] = [];
   const check = (name: string, ok: boolean, detail: string): boolean => {
     checks.push({ name, ok, detail });
@@ -52,6 +67,11 @@ export async function verifyReadingProof(proof: ReadingProof, params: VerifyProo
   };
   const done = (): VerifyProofReturnType => ({ valid: checks.every((c) => c.ok), checks });
 
+  // The proof says where it was anchored; only the verifier's own ledger counts.
+  const named = isAddress(proof.contract) ? getAddress(proof.contract) : String(proof.contract);
+  if (!check('ledger', named === address, named === address ? address : `the proof names ledger ${named}, not ${address}, the ledger you trust`)) {
+    return done();
+  }
   const parsed = readingSchema.safeParse(proof.reading);
   if (!parsed.success) {
     check('reading', false, parsed.error.message);
@@ -62,12 +82,8 @@ export async function verifyReadingProof(proof: ReadingProof, params: VerifyProo
   check('leaf', leaf === proof.leaf?.toLowerCase(), `recomputed ${leaf}`);
   const folded = processProof(leaf, proof.proof ?? []);
   check('proof', folded === proof.root?.toLowerCase(), `folds to ${folded}`);
-  if (!/^\d+$/.test(proof.batchId ?? '') || !isAddress(proof.contract)) {
-    check('batch and contract', false, `batchId ${proof.batchId}, contract ${proof.contract}`);
-    return done();
-  }
+  if (!check('batch', /^\d+$/.test(proof.batchId ?? ''), `batch ${proof.batchId}`)) return done();
   const batchId = BigInt(proof.batchId);
-  const address = getAddress(proof.contract);
 
   const request = new FetchRequest(params.rpcUrl);
   request.timeout = params.requestTimeoutMs ?? 10_000;
@@ -87,6 +103,12 @@ export async function verifyReadingProof(proof: ReadingProof, params: VerifyProo
       retryable: true,
       cause: error,
     });
+  }
+  if (params.chainId !== undefined) {
+    const same = chainId === params.chainId;
+    if (!check('chain', same, same ? `${chainId}` : `the node at ${params.rpcUrl} is on chain ${chainId}, not ${params.chainId}`)) return done();
+  } else {
+    check('chain', true, `${chainId}, as the node says (not pinned: pass --chain-id or --manifest)`);
   }
   const provider = new JsonRpcProvider(request, Network.from(chainId), {
     staticNetwork: Network.from(chainId),
