@@ -169,6 +169,7 @@ async function main(): Promise<void> {
       ...(password === undefined ? {} : { password }),
       ...(config.mqtt.caFile === undefined ? {} : { ca: await readFile(config.mqtt.caFile) }),
     },
+    registry,
     logger: logger.child({ stage: 'agent-status' }),
   });
   closers.push(() => agentStatus.close());

@@ -177,6 +177,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
           outfall: deviceConfig.outfall,
           publicKey: publicKeyHex,
           sampleIntervalMs: deviceConfig.pollIntervalMs,
+          agent: config.agentId,
         });
       }
     }
@@ -295,6 +296,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     };
     const agentStatus = await createAgentStatusWatcher({
       mqtt: { url: broker.url, username: 'ingester', password: ingesterPassword, clientId: 'ingester-1-status' },
+      registry,
       logger: logger.child({ stage: 'agent-status' }),
     });
     stops.push(() => agentStatus.close());

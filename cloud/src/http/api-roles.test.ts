@@ -164,11 +164,15 @@ describe('API roles: bureau, enterprise and public', () => {
     expect(own.map((o: { outfall: string }) => o.outfall)).toEqual(['out-a']);
   });
 
-  it('puts an outfall offline when its edge agent reports its device offline, readings or not', async () => {
-    offlineDevice = 'dev-a';
+  it('keeps an outfall whose readings arrive in alarm when its agent reports it offline, and shows the report as suspicious', async () => {
+    // ent-b's COD is at 80 (limit 50): reporting its own device offline must not hide the exceedance.
+    offlineDevice = 'dev-b';
     try {
-      const [a] = (await get('bureau', '/api/v1/outfalls')).body.outfalls;
-      expect(a).toMatchObject({ outfall: 'out-a', state: 'offline', reasons: ['dev-a: edge agent offline (stopped)'] });
+      const [a, b] = (await get('bureau', '/api/v1/outfalls')).body.outfalls;
+      expect(b).toMatchObject({ outfall: 'out-b', state: 'alarm', reasons: ['COD 80.00 mg/L above the limit 50'] });
+      expect(b.suspicious).toEqual([expect.stringMatching(/^dev-b: reported offline by its edge agent \(edge agent offline \(stopped\)\) while \d+ readings arrived/)]);
+      expect(b.devices[0]).toMatchObject({ device: 'dev-b', state: 'online', statusConflict: expect.stringContaining('reported offline') });
+      expect(a).toMatchObject({ outfall: 'out-a', state: 'online', suspicious: [] });
     } finally {
       offlineDevice = undefined;
     }

@@ -28,6 +28,11 @@ export interface DeviceState {
   readings: number;
   /** Why it is offline. */
   error?: string;
+  /**
+   * Its agent reports it offline while its readings keep arriving: the readings are the fact (the
+   * state follows them), and a status that contradicts them is shown to the bureau as suspicious.
+   */
+  statusConflict?: string;
 }
 
 export interface OutfallStatus {
@@ -37,6 +42,8 @@ export interface OutfallStatus {
   state: OutfallState;
   /** What the alarm is about, or why the outfall is offline. */
   reasons: string[];
+  /** Devices whose reported status contradicts their arriving readings (a way to hide an exceedance). */
+  suspicious: string[];
   devices: DeviceState[];
   /** Mean per pollutant over the status window. */
   means: Partial<Record<PollutantCode, number>>;
@@ -111,9 +118,16 @@ export async function outfallRoutes(app: FastifyInstance, params: OutfallRoutesP
           const readings = own.reduce((sum, w) => sum + w.count, 0);
           const lastReadingAt = own.length > 0 ? Math.max(...own.map((w) => w.ts)) : null;
           const reported = params.agentStatus?.deviceStatus(d.device);
-          const state = reported && !reported.online ? 'offline' : readings === 0 ? 'offline' : 'online';
-          const error = reported && !reported.online ? reported.error ?? 'reported offline' : readings === 0 ? `no reading in the last ${windowMs / 1000} s` : undefined;
-          return { device: d.device, state, lastReadingAt, readings, ...(error ? { error } : {}) };
+          const reportedOffline = reported !== undefined && !reported.online;
+          if (readings > 0) {
+            // Readings that arrive are the fact; an "offline" report beside them is itself suspicious.
+            const statusConflict = reportedOffline
+              ? `reported offline by its edge agent (${reported.error ?? 'no reason given'}) while ${readings} readings arrived in the last ${windowMs / 1000} s`
+              : undefined;
+            return { device: d.device, state: 'online', lastReadingAt, readings, ...(statusConflict ? { statusConflict } : {}) };
+          }
+          const error = reportedOffline ? reported.error ?? 'reported offline' : `no reading in the last ${windowMs / 1000} s`;
+          return { device: d.device, state: 'offline', lastReadingAt, readings, error };
         });
         const means = meansOf(group.flatMap((d) => byDevice.get(d.device) ?? []));
         const atOutfall = limitsAt(limits, outfall);
@@ -128,6 +142,7 @@ export async function outfallRoutes(app: FastifyInstance, params: OutfallRoutesP
           outfall,
           state: !online ? 'offline' : breaches.length > 0 ? 'alarm' : 'online',
           reasons: !online ? deviceStates.map((d) => `${d.device}: ${d.error ?? 'offline'}`) : breaches,
+          suspicious: deviceStates.flatMap((d) => (d.statusConflict ? [`${d.device}: ${d.statusConflict}`] : [])),
           devices: deviceStates,
           means,
           limits: [...atOutfall.values()],

@@ -16,6 +16,11 @@ export const enrolmentSchema = z.strictObject({
   publicKey: z.string().regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex characters'),
   /** Sampling interval of the device, milliseconds. */
   sampleIntervalMs: z.number().int().positive(),
+  /**
+   * The edge agent that polls it (its agent id): only that agent's status reports may speak of
+   * the device. Left out, any agent of its enterprise may.
+   */
+  agent: idSchema.optional(),
 });
 
 export type Enrolment = z.infer<typeof enrolmentSchema>;

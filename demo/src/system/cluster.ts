@@ -215,7 +215,7 @@ export async function startCluster(options: SystemOptions, workDir: string): Pro
       for (const [device, { publicKeyHex }] of await loadDeviceKeys(config)) {
         const d = config.devices.find((x) => x.id === device)!;
         devices.push({ device, enterprise: config.enterprise, outfall: d.outfall, sampleIntervalMs: d.pollIntervalMs });
-        enrolment.push({ device, enterprise: config.enterprise, outfall: d.outfall, publicKey: publicKeyHex, sampleIntervalMs: d.pollIntervalMs });
+        enrolment.push({ device, enterprise: config.enterprise, outfall: d.outfall, publicKey: publicKeyHex, sampleIntervalMs: d.pollIntervalMs, agent: config.agentId });
       }
     }
     const registryFile = join(workDir, 'enrolment.json');
