@@ -10,7 +10,7 @@ const sample = join(dirname(fileURLToPath(import.meta.url)), '..', 'cloud.sample
 describe('cloud config', () => {
   it('loads the commented sample and fills in the defaults', async () => {
     const config = await loadCloudConfig(sample);
-    expect(config.embeddedBroker?.accounts).toHaveLength(2);
+    expect(config.embeddedBroker?.accounts.map((a) => a.role)).toEqual(['edge', 'ingester', 'bureau']);
     expect(config.settlement?.pollutants).toEqual(['w01018', 'w21003']);
     expect(config.api.tokens.map((t) => t.role)).toEqual(['bureau', 'enterprise']);
     expect(config.api.limits[0]).toEqual({ pollutant: 'w01018', max: 50, source: 'GB 18918-2002 class 1A' });
@@ -30,6 +30,10 @@ describe('cloud config', () => {
     [{ api: { limits: [{ pollutant: 'w01018' }] } }, /api\.limits\.0/],
     [{ detection: { detectors: ['residual', 'crystal-ball'] } }, /detection\.detectors\.1/],
     [{ detection: { alertRegistryAddress: '0x12' } }, /detection\.alertRegistryAddress/],
+    [
+      { embeddedBroker: { port: 0, accounts: [{ username: 'e', passwordHash: 'scrypt$0$0', role: 'edge', enterprise: 'ent-a', agentId: 'ingester-x' }, { username: 'ingester', passwordHash: 'scrypt$0$0', role: 'ingester' }] } },
+      /embeddedBroker\.accounts.*share client id ingester-x/,
+    ],
   ])('refuses %j naming the bad field', async (change, named) => {
     const base = parse(await readFile(sample, 'utf8')) as Record<string, Record<string, unknown>>;
     const input: Record<string, unknown> = { ...base };

@@ -3,6 +3,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { DETECTOR_NAMES } from './detection/ensemble-detector.js';
 import { POLLUTANT_CODES, QingliuError, idSchema } from '@qingliu/protocol';
+import { checkAccounts } from './broker/broker-accounts.js';
 import { chainProfileSchema } from './chain/chain-profile.js';
 import { permitLimitSchema } from './registry/permit-limits.js';
 
@@ -49,7 +50,17 @@ export const cloudConfigSchema = z.strictObject({
     .strictObject({
       host: z.string().default('127.0.0.1'),
       port: z.number().int().min(0).max(65535),
-      accounts: z.array(brokerAccountSchema).min(1),
+      /** Each client id belongs to one account (broker/broker-accounts.ts): overlapping ones are refused here. */
+      accounts: z
+        .array(brokerAccountSchema)
+        .min(1)
+        .superRefine((accounts, ctx) => {
+          try {
+            checkAccounts(accounts);
+          } catch (error) {
+            ctx.addIssue({ code: 'custom', message: (error as Error).message });
+          }
+        }),
       /** LevelDB folder: sessions and QoS 1 messages in flight survive a broker restart. */
       persistenceDir: z.string().optional(),
     })
