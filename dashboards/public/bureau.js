@@ -8,7 +8,6 @@ import {
   COD,
   FLOW,
   TOP_UP_WORDS,
-  connectChain,
   duration,
   el,
   enterpriseNames,
@@ -28,6 +27,7 @@ import {
 import { alignWindows, limitMap, renderChart } from './charts.js';
 import { startAlertPanel } from './alerts.js';
 import { startTraceabilityPanel } from './traceability.js';
+import { connectTrustedChain } from './trust-panel.js';
 
 const NH3N = 'w21003';
 const PH = 'w01001';
@@ -49,7 +49,7 @@ if (me.role !== 'bureau') {
   document.body.dataset.ready = 'denied';
   await halt();
 }
-const chain = await connectChain(config);
+const chain = await connectTrustedChain(config);
 const { enterprises: registered } = await getJson('/api/v1/enterprises');
 const enterprises = registered.map((e) => e.enterprise);
 const names = enterpriseNames(enterprises);

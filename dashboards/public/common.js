@@ -10,6 +10,7 @@ import {
   toUtf8Bytes,
 } from './vendor/ethers.min.js';
 import { POLLUTANTS } from './vendor/pollutants.js';
+import { checkChainId, resolveTrust } from './trust.js';
 
 export { POLLUTANTS };
 export const FLOW = 'w00000';
@@ -138,16 +139,30 @@ export function followEvents(path, onEvent, onState = () => {}) {
 export const enterpriseKey = (id) => keccak256(toUtf8Bytes(id));
 export const pollutantKey = (code) => encodeBytes32String(code);
 
-/** Connects to the chain named in /dashboard/config.json: the provider and the EmissionLedger contract. */
+/**
+ * Connects to the chain: the RPC URL and EmissionLedger the user set in this browser, else those named in
+ * /dashboard/config.json (trust.js). Resolves to the provider, the EmissionLedger contract and `trust`: what the
+ * page checks against and on whose word ({ rpcUrl, rpcFrom, contract, contractFrom, chainId, chainIdPin }).
+ * Rejects with TrustRefusal when the server names another ledger than the pinned one, or the node is on
+ * another chain than the pinned one.
+ */
 export async function connectChain(config) {
-  const response = await fetch(config.rpcUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
-  });
-  const network = Network.from(BigInt((await response.json()).result));
-  const provider = new JsonRpcProvider(config.rpcUrl, network, { staticNetwork: network, cacheTimeout: -1 });
-  const ledger = new Contract(config.contract, LEDGER_ABI, provider);
+  const trust = resolveTrust(config);
+  let chainId;
+  try {
+    const response = await fetch(trust.rpcUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
+    });
+    chainId = BigInt((await response.json()).result);
+  } catch (error) {
+    throw new Error(`无法连接节点 · cannot reach the chain node at ${trust.rpcUrl}: ${error.message}`);
+  }
+  checkChainId(trust, chainId);
+  const network = Network.from(chainId);
+  const provider = new JsonRpcProvider(trust.rpcUrl, network, { staticNetwork: network, cacheTimeout: -1 });
+  const ledger = new Contract(trust.contract, LEDGER_ABI, provider);
   const blacklist = config.blacklist ? new Contract(config.blacklist, BLACKLIST_ABI, provider) : undefined;
   const alertRegistry = config.alertRegistry ? new Contract(config.alertRegistry, ALERT_REGISTRY_ABI, provider) : undefined;
   const blockTimes = new Map();
@@ -156,6 +171,7 @@ export async function connectChain(config) {
     return blockTimes.get(blockNumber);
   };
   return {
+    trust: { ...trust, chainId },
     provider,
     ledger,
     /** The last `limit` settled batches, newest first: batchId, root, readingCount, txHash, time (ms). */

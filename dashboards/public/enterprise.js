@@ -6,7 +6,6 @@ import {
   COD,
   FLOW,
   TOP_UP_WORDS,
-  connectChain,
   dateTime,
   duration,
   el,
@@ -25,7 +24,9 @@ import {
   whoAmI,
 } from './common.js';
 import { alignWindows, limitMap, renderChart } from './charts.js';
-import { verifyProof } from './verify.js';
+import { refusalReason, verifyProof } from './verify.js';
+import { describeTrust } from './trust.js';
+import { connectTrustedChain } from './trust-panel.js';
 import { startAlertPanel } from './alerts.js';
 
 const params = new URLSearchParams(window.location.search);
@@ -40,7 +41,7 @@ if (me.role === 'public') {
   document.body.dataset.ready = 'denied';
   await halt();
 }
-const chain = await connectChain(config);
+const chain = await connectTrustedChain(config);
 const { enterprises: mine } = await getJson('/api/v1/enterprises');
 const enterprise = params.get('enterprise') ?? mine[0]?.enterprise;
 const select = document.getElementById('enterprise');
@@ -210,12 +211,13 @@ async function verify(reading, button, result) {
   result.textContent = 'checking…';
   try {
     const proof = await getJson(`/api/v1/proofs/${encodeURIComponent(reading.device)}/${reading.seq}?ts=${reading.ts}`);
-    const { valid, checks } = await verifyProof(proof, chain);
+    const { valid, checks } = await verifyProof(proof, chain, reading);
     result.className = `result ${valid ? 'ok' : 'bad'}`;
     const failed = checks.filter((c) => !c.ok).map((c) => c.name);
     result.replaceChildren(
-      el('span', {}, valid ? '✓ on chain ' : `✗ not the reading anchored on chain (${failed.join(', ')} failed) `),
+      el('span', {}, valid ? '已上链核验 ✓ on chain ' : `✗ ${refusalReason(checks)} (${failed.join(', ')} failed) `),
       el('span', { class: 'mono', title: proof.txHash ?? '' }, proof.txHash ? `tx ${shortHash(proof.txHash)}` : 'no transaction'),
+      el('div', { class: 'checked-against', 'data-testid': 'checked-against' }, describeTrust(chain.trust)),
     );
     result.title = checks.map((c) => `${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}`).join('\n');
     result.dataset.txHash = proof.txHash ?? '';

@@ -1,19 +1,21 @@
 /* global document, window */
 // The public record: what is on chain, read in this browser straight from the chain node (ethers):
 // allocations, balances, settlements with their anchored Merkle roots, the blacklist.
-// From the server it takes only the chain's address and the enterprises' ids (to name their hashed keys).
+// From the server it takes the enterprises' ids (to name their hashed keys) and, unless the reader set their own
+// node and pinned the ledger (trust-panel.js), the chain's address: the page says which.
 import { renderBlacklistTable, renderSettlementsTable } from './ledger-tables.js';
-import { connectChain, el, enterpriseNames, followEvents, getJson, mass, pollutantName, setRows, shortHash, showError, time } from './common.js';
+import { connectTrustedChain } from './trust-panel.js';
+import { el, enterpriseNames, followEvents, getJson, mass, pollutantName, setRows, shortHash, showError, time } from './common.js';
 
 const config = await getJson('config.json');
-const chain = await connectChain(config);
+const chain = await connectTrustedChain(config);
 const { enterprises: listed } = await getJson('/api/v1/enterprises');
 const enterprises = listed.map((e) => e.enterprise);
 const names = enterpriseNames(enterprises);
 const nameOf = (key) => names.get(key) ?? shortHash(key);
 document.getElementById('source').textContent =
-  `Read in your browser from the chain node ${config.rpcUrl}: EmissionLedger ${config.contract}` +
-  `${config.blacklist ? `, Blacklist ${config.blacklist}` : ''}. Nothing here comes from the operator's database.`;
+  `在您的浏览器中直接读取上方所示的链 · Read in your browser from the chain named above` +
+  `${config.blacklist ? `; Blacklist ${config.blacklist} (本服务器提供 from this server)` : ''}. Nothing here comes from the operator's database.`;
 
 async function renderEnterprises(allocations, history) {
   const pollutants = [...new Set(allocations.map((a) => a.pollutant))].sort();

@@ -7,14 +7,15 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { keccak256, toUtf8Bytes } from 'ethers';
+import { Wallet, keccak256, toUtf8Bytes } from 'ethers';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { pino } from 'pino';
-import { createBureauClient } from '@qingliu/cloud';
-import type { BureauClient } from '@qingliu/cloud';
+import { createBureauClient, createEvmLedger, createReadingProof, deployEmissionLedger, verifyReadingProof } from '@qingliu/cloud';
+import type { BureauClient, Ledger, ReadingProof } from '@qingliu/cloud';
 import { waitFor } from '@qingliu/testkit';
-import type { PollutantCode } from '@qingliu/protocol';
+import { buildReadingTree } from '@qingliu/protocol';
+import type { PollutantCode, Reading } from '@qingliu/protocol';
 import { startPipeline } from './pipeline.js';
 import type { Pipeline } from './pipeline.js';
 
@@ -38,6 +39,9 @@ describe('dashboards in Chromium, against the running pipeline', () => {
   const pageErrors: string[] = [];
   let entA: string;
   let entB: string;
+  /** An EmissionLedger deployed by an account with no role (it made itself bureau and oracle): what a compromised server would point at. */
+  let forgedLedger: Ledger;
+  let forgedAddress: string;
 
   const newPage = async (): Promise<Page> => {
     // A context per page: the token a page keeps (sessionStorage) stays with it.
@@ -78,9 +82,14 @@ describe('dashboards in Chromium, against the running pipeline', () => {
     await waitFor(async () => (await pipeline.ledger.balanceOf(entA, NH3N)) < 0n, 10_000, "ent-a's NH3-N in debt", 200);
     page = await newPage();
     await mkdir(SCREENSHOTS, { recursive: true });
+    const attackerKey = pipeline.anvil.accounts[9]!;
+    const attacker = new Wallet(attackerKey).address;
+    ({ address: forgedAddress } = await deployEmissionLedger({ rpcUrl: pipeline.anvil.rpcUrl, deployerKey: attackerKey, bureau: attacker, oracle: attacker }));
+    forgedLedger = await createEvmLedger({ rpcUrl: pipeline.anvil.rpcUrl, privateKey: attackerKey, address: forgedAddress });
   }, 40_000);
 
   afterAll(async () => {
+    await forgedLedger?.close();
     await browser?.close();
     await bureau?.close();
     await pipeline?.stop();
@@ -111,7 +120,12 @@ describe('dashboards in Chromium, against the running pipeline', () => {
     await result.waitFor({ timeout: 10_000 });
     const txHash = await result.getAttribute('data-tx-hash');
     expect(pipeline.settler.settled().map((b) => b.receipt.txHash)).toContain(txHash);
-    await expect(result.textContent()).resolves.toContain('✓ on chain');
+    await expect(result.textContent()).resolves.toContain('已上链核验 ✓ on chain');
+    // What it was checked against, and on whose word: no pin in this browser, so the server's.
+    await expect(result.locator('[data-testid="checked-against"]').textContent()).resolves.toBe(
+      `核验依据 checked against ledger ${pipeline.ledgerAddress} (本服务器提供 from this server) on chain ${pipeline.anvil.chainId} (节点所报 as the node says) via ${pipeline.anvil.rpcUrl} (本服务器提供 from this server)`,
+    );
+    await expect(page.locator('[data-testid="trust-line"]').textContent()).resolves.toContain(`checked against ledger ${pipeline.ledgerAddress}`);
   });
 
   it('turns Verify red when the server hands over a tampered reading', async () => {
@@ -127,6 +141,84 @@ describe('dashboards in Chromium, against the running pipeline', () => {
     await result.waitFor({ timeout: 10_000 });
     await expect(result.textContent()).resolves.toMatch(/leaf.*failed/);
     await page.unroute('**/api/v1/proofs/**');
+  });
+
+  it("refuses a genuine proof of another reading than the row's, saying which fields differ", async () => {
+    const row = page.locator('[data-testid="reading-row"]').first();
+    const [rowDevice, rowSeq] = [await row.locator('td').nth(2).textContent(), Number(await row.locator('td').nth(3).textContent())];
+    const now = Date.now();
+    const query = new URLSearchParams({ enterprise: entA, pollutant: 'w01018', from: String(now - 120_000), to: String(now) });
+    const asA = { authorization: `Bearer ${pipeline.tokens.enterprises[entA]}` };
+    const { readings } = (await (await fetch(`${pipeline.status.url}/api/v1/readings?${query}`, { headers: asA })).json()) as { readings: (Reading & { batch: number })[] };
+    const settled = new Set(pipeline.settler.settled().map((b) => b.batch));
+    const other = readings.find((r) => settled.has(r.batch) && (r.device !== rowDevice || r.seq !== rowSeq))!;
+    const otherUrl = `${pipeline.status.url}/api/v1/proofs/${other.device}/${other.seq}?ts=${other.ts}`;
+    // A genuine proof: it verifies against the real ledger, for its own reading.
+    const genuine = (await (await fetch(otherUrl, { headers: asA })).json()) as ReadingProof;
+    expect((await verifyReadingProof(genuine, { rpcUrl: pipeline.anvil.rpcUrl, contract: pipeline.ledgerAddress })).valid).toBe(true);
+
+    await page.route('**/api/v1/proofs/**', async (route) => route.fulfill({ response: await route.fetch({ url: otherUrl }) }));
+    await row.locator('button.verify').click();
+    const result = row.locator('td.result.bad');
+    await result.waitFor({ timeout: 10_000 });
+    const text = await result.textContent();
+    expect(text).toContain('✗ 证明不是本行的读数 the proof is of another reading');
+    expect(text).toContain(other.seq === rowSeq ? `device: 本行 row "${rowDevice}"` : `seq: 本行 row ${rowSeq}, 证明 proof ${other.seq}`);
+    expect(text).not.toContain('✓');
+    await page.unroute('**/api/v1/proofs/**');
+  });
+
+  it('with the ledger pinned in the browser, refuses a proof or a server naming another ledger, and still verifies the honest proof', async () => {
+    const view = await newPage();
+    await view.goto(enterpriseUrl(entA));
+    await view.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
+    // The user pins the address and chain id the bureau published (as typed: lower case).
+    await view.locator('#trust').locator('summary').click();
+    await view.fill('#trust-ledger', pipeline.ledgerAddress.toLowerCase());
+    await view.fill('#trust-chain', String(pipeline.anvil.chainId));
+    await Promise.all([view.waitForEvent('load'), view.click('#trust-save')]);
+    await view.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
+    const pinned = `checked against ledger ${pipeline.ledgerAddress} (您固定 pinned by you) on chain ${pipeline.anvil.chainId} (您固定 pinned by you)`;
+    await expect(view.locator('[data-testid="trust-line"]').textContent()).resolves.toContain(pinned);
+
+    const rows = view.locator('[data-testid="reading-row"]');
+    await rows.first().locator('button.verify').click();
+    const honest = rows.first().locator('td.result.ok');
+    await honest.waitFor({ timeout: 10_000 });
+    await expect(honest.locator('[data-testid="checked-against"]').textContent()).resolves.toContain(pinned);
+
+    // A compromised server: the same reading under the same batch id, in a tree anchored on the attacker's ledger only.
+    let forged: ReadingProof | undefined;
+    await view.route('**/api/v1/proofs/**', async (route) => {
+      const response = await route.fetch();
+      const genuine = (await response.json()) as ReadingProof;
+      const readings = [genuine.reading, { ...genuine.reading, seq: genuine.reading.seq + 1_000_000, value: 12.5 }];
+      const batchId = BigInt(genuine.batchId);
+      const receipt = await forgedLedger.settle({ batchId, root: buildReadingTree(readings).root, readingCount: readings.length, loads: [] });
+      forged = createReadingProof({ readings, reading: genuine.reading, batchId, txHash: receipt.txHash, contract: forgedAddress });
+      await route.fulfill({ response, json: forged });
+    });
+    await rows.nth(1).locator('button.verify').click();
+    const refused = rows.nth(1).locator('td.result.bad');
+    await refused.waitFor({ timeout: 10_000 });
+    await expect(refused.textContent()).resolves.toContain(
+      `✗ 证明指向另一账本 the proof is for another ledger: ${forgedAddress}, not ${pipeline.ledgerAddress} that this page checks against`,
+    );
+    // On its own ledger the forgery holds: only the pin tells it apart.
+    expect((await verifyReadingProof(forged!, { rpcUrl: pipeline.anvil.rpcUrl, contract: forgedAddress })).valid).toBe(true);
+    await view.unroute('**/api/v1/proofs/**');
+
+    // The server's config now names the attacker's ledger: the page refuses to read it at all.
+    await view.route('**/dashboard/config.json', async (route) => {
+      const response = await route.fetch();
+      await route.fulfill({ response, json: { ...((await response.json()) as object), contract: forgedAddress } });
+    });
+    await view.reload();
+    await view.waitForSelector('body[data-ready="refused"]', { timeout: 10_000 });
+    await expect(view.locator('#error').textContent()).resolves.toContain(`Refused: this server names ledger ${forgedAddress}, not ${pipeline.ledgerAddress} that you pinned`);
+    await expect(view.locator('[data-testid="trust-line"]').textContent()).resolves.toContain('已拒绝');
+    await expect(view.locator('[data-testid="reading-row"]').count()).resolves.toBe(0);
+    await view.context().close();
   });
 
   it('shows a top-up warning live when a balance crosses a threshold', async () => {
