@@ -124,9 +124,9 @@ describe('simulated plant to chain, end to end', () => {
     const proof = (await response.json()) as ReadingProof;
     expect(proof.reading).toEqual(reading);
     expect(proof.contract).toBe(pipeline.ledgerAddress);
-    const verdict = await verifyReadingProof(proof, { rpcUrl: pipeline.anvil.rpcUrl });
+    const verdict = await verifyReadingProof(proof, { rpcUrl: pipeline.anvil.rpcUrl, contract: pipeline.ledgerAddress });
     expect(verdict.valid).toBe(true);
-    const forged = await verifyReadingProof({ ...proof, reading: { ...reading, value: reading.value + 1 } }, { rpcUrl: pipeline.anvil.rpcUrl });
+    const forged = await verifyReadingProof({ ...proof, reading: { ...reading, value: reading.value + 1 } }, { rpcUrl: pipeline.anvil.rpcUrl, contract: pipeline.ledgerAddress });
     expect(forged.valid).toBe(false);
   });
 });
