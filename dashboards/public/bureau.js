@@ -83,8 +83,16 @@ async function renderOutfalls() {
         { 'data-testid': 'outfall-row', 'data-state': o.state, 'data-outfall': o.outfall },
         el('td', {}, el('a', { href: `enterprise.html?enterprise=${encodeURIComponent(o.enterprise)}` }, o.enterprise)),
         el('td', {}, o.outfall),
-        el('td', {}, el('span', { class: `state ${o.state}` }, o.state)),
-        el('td', { class: 'why' }, o.reasons.join('; ') || '–'),
+        el(
+          'td',
+          {},
+          el('span', { class: `state ${o.state}` }, o.state),
+          // A status report that contradicts arriving readings: the readings decide, the report is flagged.
+          ...((o.suspicious ?? []).length > 0
+            ? [' ', el('span', { class: 'state suspicious', 'data-testid': 'status-suspicious', title: o.suspicious.join('\n') }, '状态可疑 suspicious status')]
+            : []),
+        ),
+        el('td', { class: 'why' }, [...o.reasons, ...(o.suspicious ?? [])].join('; ') || '–'),
         fixed(o.means[COD], limits.get(COD)),
         fixed(o.means[NH3N], limits.get(NH3N)),
         fixed(o.means[PH], limits.get(PH)),
