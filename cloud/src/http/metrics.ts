@@ -1,4 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { QingliuErrorCode } from '@qingliu/protocol';
 import type { IngestStats } from '../ingest/ingest-stats.js';
 
 export interface MetricsSources {
@@ -6,62 +7,89 @@ export interface MetricsSources {
   batchesSettled: () => number;
 }
 
+/** Why the ingester refuses a message (`IngestStats.rejected`; ingest/batch-verifier.ts, ingester.ts). */
+export const INGEST_REJECT_REASONS = [
+  'PAYLOAD_TOO_LARGE',
+  'SCHEMA_INVALID',
+  'TOPIC_MISMATCH',
+  'DEVICE_UNKNOWN',
+  'SIGNATURE_INVALID',
+  'DUPLICATE',
+] as const satisfies readonly QingliuErrorCode[];
+
 /**
- * Prometheus metrics read from the pipeline's own counters when scraped.
+ * A Prometheus counter that follows a running total of the pipeline, read when scraped.
  * Counters only ever grow: each scrape adds what changed since the last one.
  */
-export function createMetricsRegistry(sources: MetricsSources): Registry {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'qingliu_process_' });
+function followedCounter(registry: Registry, name: string, help: string, read: () => number): void {
+  let last = 0;
+  new Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      const value = read();
+      if (value > last) this.inc(value - last);
+      last = value;
+    },
+  });
+}
+
+interface LabelledCounterParameters {
+  name: string;
+  help: string;
+  /** The label's name, e.g. `reason`. */
+  label: string;
+  /** Every value the label is known to take: each is exported from the start, at 0. */
+  values: readonly string[];
+  /** Running totals by label value; a value not in `values` is exported too, once counted. */
+  read: () => Readonly<Partial<Record<string, number>>>;
+}
+
+/**
+ * A counter with one label that follows running totals by label value (refusals by reason, say).
+ * Every known value is there from the first scrape, at 0, so `rate()` and alerts see a series
+ * before its first increment.
+ */
+function labelledCounter(registry: Registry, params: LabelledCounterParameters): void {
   const last = new Map<string, number>();
-  const advance = (counter: Counter<string>, key: string, value: number, labels: Record<string, string> = {}): void => {
-    const delta = value - (last.get(key) ?? 0);
-    if (delta > 0) counter.inc(labels, delta);
-    last.set(key, value);
-  };
-  new Counter({
-    name: 'qingliu_ingest_messages_total',
-    help: 'MQTT messages received by the ingester',
+  const counter = new Counter({
+    name: params.name,
+    help: params.help,
+    labelNames: [params.label],
     registers: [registry],
     collect() {
-      advance(this, 'messages', sources.ingest().messages);
-    },
-  });
-  new Counter({
-    name: 'qingliu_ingest_readings_stored_total',
-    help: 'Readings written to the time-series store',
-    registers: [registry],
-    collect() {
-      advance(this, 'stored', sources.ingest().stored);
-    },
-  });
-  new Counter({
-    name: 'qingliu_ingest_duplicate_readings_total',
-    help: 'Readings dropped because their (device, seq) was stored already',
-    registers: [registry],
-    collect() {
-      advance(this, 'duplicates', sources.ingest().duplicates);
-    },
-  });
-  new Counter({
-    name: 'qingliu_ingest_rejected_messages_total',
-    help: 'Messages refused, by reason',
-    labelNames: ['reason'],
-    registers: [registry],
-    collect() {
-      for (const [reason, count] of Object.entries(sources.ingest().rejected)) {
-        advance(this, `rejected:${reason}`, count ?? 0, { reason });
+      for (const [value, total] of Object.entries(params.read())) {
+        const delta = (total ?? 0) - (last.get(value) ?? 0);
+        if (delta > 0) this.inc({ [params.label]: value }, delta);
+        last.set(value, total ?? 0);
       }
     },
   });
-  new Counter({
-    name: 'qingliu_store_retries_total',
-    help: 'Store calls that failed and were retried',
-    registers: [registry],
-    collect() {
-      advance(this, 'retries', sources.ingest().storeRetries);
-    },
+  for (const value of params.values) counter.inc({ [params.label]: value }, 0);
+}
+
+/**
+ * The registry behind GET /metrics: Node.js's and the process's default metrics under their
+ * conventional names (`process_cpu_seconds_total`, `nodejs_heap_size_used_bytes`, ..., what stock
+ * Node.js dashboards query), and the pipeline's own counters (`qingliu_...`), read from its
+ * running totals when scraped. A new counter by reason is one `labelledCounter` call with the
+ * reasons it knows.
+ */
+export function createMetricsRegistry(sources: MetricsSources): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  followedCounter(registry, 'qingliu_ingest_messages_total', 'MQTT messages received by the ingester', () => sources.ingest().messages);
+  followedCounter(registry, 'qingliu_ingest_readings_stored_total', 'Readings written to the time-series store', () => sources.ingest().stored);
+  followedCounter(registry, 'qingliu_ingest_duplicate_readings_total', 'Readings dropped because their (device, seq) was stored already', () => sources.ingest().duplicates);
+  labelledCounter(registry, {
+    name: 'qingliu_ingest_rejected_messages_total',
+    help: 'Messages refused, by reason',
+    label: 'reason',
+    values: INGEST_REJECT_REASONS,
+    read: () => sources.ingest().rejected,
   });
+  followedCounter(registry, 'qingliu_store_retries_total', 'Store calls that failed and were retried', () => sources.ingest().storeRetries);
   new Gauge({
     name: 'qingliu_batches_settled',
     help: 'Settlement batches settled on the ledger by this process',
