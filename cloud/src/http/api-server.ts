@@ -26,6 +26,7 @@ import type { AlertStore } from '../ports/alert-store.js';
 import { outfallRoutes } from './outfall-routes.js';
 import { traceabilityRoutes } from './traceability-routes.js';
 import { registerApiRoles, requireRole, scopeToCaller } from './roles.js';
+import { BadRequest, checkWindowCount, parseEvery, parseTime } from './query-params.js';
 import type { ApiToken } from './roles.js';
 
 export interface ApiServerParameters {
@@ -66,23 +67,6 @@ export interface ApiServer {
 
 /** Most readings one /api/v1/loads call reads. */
 export const MAX_LOAD_READINGS = 500_000;
-
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-
-function parseEvery(every: string): number {
-  const match = /^([0-9]+)(ms|s|m|h|d)$/.exec(every)!;
-  return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
-}
-
-class BadRequest extends Error {
-  readonly statusCode = 400;
-}
-
-function parseTime(name: string, value: string): number {
-  const ms = /^[0-9]+$/.test(value) ? Number(value) : Date.parse(value);
-  if (!Number.isFinite(ms)) throw new BadRequest(`${name}: expected an ISO 8601 time or milliseconds, got "${value}"`);
-  return ms;
-}
 
 interface RangeQuery {
   enterprise?: string;
@@ -138,6 +122,7 @@ export async function startApiServer(params: ApiServerParameters): Promise<ApiSe
     if (q.every) {
       // `auto`: the round window that keeps each series at or under 1,000 points (chart-interval.ts).
       const everyMs = q.every === 'auto' ? chartInterval(range.toMs - range.fromMs, q.points) : parseEvery(q.every);
+      checkWindowCount(range.fromMs, range.toMs, everyMs);
       if (q.fields === 'mean') return { everyMs, windows: await params.store.queryMeans({ ...range, everyMs }) };
       return { everyMs, windows: await params.store.queryWindows({ ...range, everyMs }) };
     }
@@ -150,7 +135,7 @@ export async function startApiServer(params: ApiServerParameters): Promise<ApiSe
     const toMs = parseTime('to', q.to);
     const everyMs = parseEvery(q.every);
     if (toMs <= fromMs) throw new BadRequest('to: must be after from');
-    if ((toMs - fromMs) / everyMs > 10_000) throw new BadRequest('every: more than 10,000 windows in the range');
+    checkWindowCount(fromMs, toMs, everyMs);
     const readings = await params.store.queryReadings({ enterprise: q.enterprise, outfall: q.outfall, fromMs, toMs, limit: MAX_LOAD_READINGS + 1 });
     if (readings.length > MAX_LOAD_READINGS) throw new BadRequest(`the range holds more than ${MAX_LOAD_READINGS} readings: narrow it`);
     const windows = new Map<number, typeof readings>();

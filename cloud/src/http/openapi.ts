@@ -1,4 +1,5 @@
 /** The HTTP API's OpenAPI 3.1 document, served at /api/v1/openapi.json. */
+import { EVERY_PATTERN } from './query-params.js';
 import { traceabilityBodySchema } from './traceability-routes.js';
 
 const id = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } as const;
@@ -17,7 +18,7 @@ export const readingsQuerySchema = {
     to: time,
     every: {
       type: 'string',
-      pattern: '^([0-9]+(ms|s|m|h|d)|auto)$',
+      pattern: `^(${EVERY_PATTERN.slice(1, -1)}|auto)$`,
       description: 'downsample: window length, e.g. 30s, 15m, 1h; `auto` keeps each series at or under 1,000 points',
     },
     limit: { type: 'integer', minimum: 1, maximum: 100000, default: 10000 },
@@ -35,7 +36,7 @@ export const loadsQuerySchema = {
     outfall: id,
     from: time,
     to: time,
-    every: { type: 'string', pattern: '^[0-9]+(ms|s|m|h|d)$', description: 'accounting window, e.g. 1h, 1d' },
+    every: { type: 'string', pattern: EVERY_PATTERN, description: 'accounting window, e.g. 1h, 1d' },
   },
 } as const;
 

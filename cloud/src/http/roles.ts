@@ -64,7 +64,8 @@ declare module 'fastify' {
  *
  *   app.get('/api/v1/x', { ...requireRole('bureau', 'enterprise'), schema }, handler)
  *
- * A caller of another role gets 403 `{"error": "...", "code": "FORBIDDEN"}` before the handler runs.
+ * A caller of another role gets 403 `{"error": "...", "code": "FORBIDDEN"}` (the public: 401)
+ * before its input is validated.
  */
 export function requireRole(...roles: ApiRole[]): { config: { roles: readonly ApiRole[] } } {
   if (roles.length === 0) throw new TypeError('requireRole: name at least one role');
@@ -77,7 +78,14 @@ export interface DeclaredRoute {
   /** As fastify writes it: `/api/v1/alerts/:id/verdict`. */
   url: string;
   roles: readonly ApiRole[];
+  /** The query and path parameters its schema accepts, by name (to hold the OpenAPI document to them). */
+  parameters: { query: readonly string[]; path: readonly string[] };
 }
+
+const propertyNames = (schema: unknown): string[] => {
+  const properties = (schema as { properties?: Record<string, unknown> } | undefined)?.properties;
+  return properties ? Object.keys(properties) : [];
+};
 
 const DECLARED = new WeakMap<FastifyInstance, DeclaredRoute[]>();
 
@@ -97,7 +105,8 @@ export interface RegisterApiRolesParameters {
  * Adds the role check to a fastify instance; call it before registering routes.
  * Every request gets `request.caller` from its bearer token (none: `public`; an unknown
  * token: 401). Routes under `prefix` must declare their roles with `requireRole`, or
- * registering them throws; a caller whose role is not declared gets 403.
+ * registering them throws; a caller whose role is not declared gets 401 (the public) or 403,
+ * before the request's body is read or its input validated.
  */
 export function registerApiRoles(app: FastifyInstance, params: RegisterApiRolesParameters): void {
   const prefix = params.prefix ?? '/api/v1/';
@@ -117,7 +126,8 @@ export function registerApiRoles(app: FastifyInstance, params: RegisterApiRolesP
     if (!roles || roles.length === 0 || roles.some((r) => !API_ROLES.includes(r))) {
       throw new Error(`route ${route.method} ${route.url}: declare who may call it with requireRole(...)`);
     }
-    for (const method of [route.method].flat()) if (method !== 'HEAD') declared.push({ method, url: route.url, roles });
+    const parameters = { query: propertyNames(route.schema?.querystring), path: propertyNames(route.schema?.params) };
+    for (const method of [route.method].flat()) if (method !== 'HEAD') declared.push({ method, url: route.url, roles, parameters });
   });
   app.addHook('onRequest', async (request) => {
     try {
@@ -127,18 +137,21 @@ export function registerApiRoles(app: FastifyInstance, params: RegisterApiRolesP
       if (request.url.startsWith(prefix)) throw error;
       request.caller = { role: 'public' };
     }
+    // Before the body is read and the input validated: a caller who may not call the route
+    // gets 401 or 403, never what its parameters should have been.
+    refuseUndeclaredRole(request);
   });
-  app.addHook('preHandler', async (request) => {
-    const roles = request.routeOptions.config.roles;
-    if (!roles || roles.includes(request.caller.role)) return;
-    const who = request.caller.role === 'enterprise' ? `enterprise ${request.caller.enterprise}` : request.caller.role;
-    throw new ApiAccessError(
-      request.caller.role === 'public' ? 401 : 403,
-      request.caller.role === 'public'
-        ? `${request.routeOptions.url ?? request.url} needs a bearer token of: ${roles.join(', ')}`
-        : `${who} may not call ${request.routeOptions.url ?? request.url} (allowed: ${roles.join(', ')})`,
-    );
-  });
+}
+
+/** Throws the 401 (the public) or 403 (another role) for a caller whose role the route did not declare. */
+function refuseUndeclaredRole(request: FastifyRequest): void {
+  const roles = request.routeOptions.config.roles;
+  if (!roles || roles.includes(request.caller.role)) return;
+  const route = request.routeOptions.url ?? request.url;
+  const who = request.caller.role === 'enterprise' ? `enterprise ${request.caller.enterprise}` : request.caller.role;
+  throw request.caller.role === 'public'
+    ? new ApiAccessError(401, `${route} needs a bearer token of: ${roles.join(', ')}`)
+    : new ApiAccessError(403, `${who} may not call ${route} (allowed: ${roles.join(', ')})`);
 }
 
 function callerOf(request: FastifyRequest, byHash: ReadonlyMap<string, ApiToken>, registry: DeviceRegistry): ApiCaller {
