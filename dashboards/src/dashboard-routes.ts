@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 
 /** What the pages need to check readings against the chain themselves. */
 export interface DashboardRoutesOptions {
@@ -27,6 +27,45 @@ const CONTENT_TYPES: Record<string, string> = {
   '.css': 'text/css; charset=utf-8',
   '.png': 'image/png',
 };
+
+/**
+ * The pages' Content-Security-Policy:
+ * - scripts and style sheets are files of this server only: no inline script, no eval, no other
+ *   origin. `require-trusted-types-for 'script'` keeps the pages building their DOM from text
+ *   nodes: assigning markup to innerHTML throws in the browsers that enforce it.
+ * - style attributes are allowed (`style-src-attr`): the pages size and colour bars with them;
+ *   CSS cannot run script.
+ * - connect-src: the pages fetch this server's API and call the chain's JSON-RPC, at the URL this
+ *   server configures or at one the user sets in the browser (kept there, never sent here), so
+ *   any http(s) origin. A server-built list could not follow the user's choice, and a page that
+ *   could only reach the server's node would have to trust the server for the chain. What an
+ *   open connect-src could leak needs a script to run first, which script-src closes.
+ * - nothing may frame the pages (clickjacking the trust settings), and the token in the URL's
+ *   fragment is never sent as a referrer anyway; no-referrer keeps paths and queries in too.
+ */
+export const PAGE_CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "style-src-attr 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self' http: https:",
+  "form-action 'self'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+  "require-trusted-types-for 'script'",
+].join('; ');
+
+/** Headers on everything under /dashboard/: the pages, their scripts, config.json, 404s. */
+export const PAGE_SECURITY_HEADERS = {
+  'content-security-policy': PAGE_CONTENT_SECURITY_POLICY,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  /** frame-ancestors for browsers that predate it. */
+  'x-frame-options': 'DENY',
+} as const;
+
+const secured = (reply: FastifyReply): FastifyReply => reply.headers(PAGE_SECURITY_HEADERS);
 
 const require = createRequire(import.meta.url);
 
@@ -67,7 +106,8 @@ async function servedFiles(): Promise<Map<string, string>> {
  * Serves the dashboards under /dashboard/: the enterprise view (`enterprise.html`),
  * the bureau overview (`bureau.html`), their scripts, uPlot and ethers' browser
  * bundle, and `config.json` with the chain the pages verify against. The pages
- * read the API of the same server (/status, /api/v1/readings, /api/v1/proofs).
+ * read the API of the same server (/status, /api/v1/readings, /api/v1/proofs). Everything
+ * served here carries `PAGE_SECURITY_HEADERS`.
  * Throws at registration when a served file is missing.
  */
 export async function dashboardRoutes(app: FastifyInstance, options: DashboardRoutesOptions): Promise<void> {
@@ -80,9 +120,10 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
     fromBlock: options.fromBlock ?? 0,
     refreshMs: options.refreshMs ?? 5000,
   };
-  app.get('/dashboard', async (_request, reply) => reply.redirect('/dashboard/'));
-  app.get('/dashboard/config.json', async () => config);
+  app.get('/dashboard', async (_request, reply) => secured(reply).redirect('/dashboard/'));
+  app.get('/dashboard/config.json', async (_request, reply) => secured(reply).send(config));
   app.get<{ Params: { '*': string } }>('/dashboard/*', async (request, reply) => {
+    secured(reply);
     const path = request.params['*'] === '' ? 'index.html' : request.params['*'];
     const file = files.get(path);
     if (!file) return reply.status(404).send({ error: `no dashboard file ${path}` });

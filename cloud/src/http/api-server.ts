@@ -27,6 +27,7 @@ import { outfallRoutes } from './outfall-routes.js';
 import { traceabilityRoutes } from './traceability-routes.js';
 import { registerApiRoles, requireRole, scopeToCaller } from './roles.js';
 import { BadRequest, checkWindowCount, parseEvery, parseTime } from './query-params.js';
+import { registerApiSecurityHeaders } from './security-headers.js';
 import type { ApiToken } from './roles.js';
 
 export interface ApiServerParameters {
@@ -96,6 +97,8 @@ export async function startApiServer(params: ApiServerParameters): Promise<ApiSe
     void reply.status(status).send({ error: error.message, ...(error.code ? { code: error.code } : {}) });
   });
 
+  // First: every answer carries them, a refusal by the role check too.
+  registerApiSecurityHeaders(app);
   // Who may call what: every /api/v1 route declares its roles (roles.ts), or registering it throws.
   registerApiRoles(app, { tokens: params.tokens ?? [], registry: params.registry });
 

@@ -55,6 +55,8 @@ export async function eventStreamRoutes(app: FastifyInstance, params: EventStrea
 
       reply.hijack();
       const raw = reply.raw;
+      // What the hooks set (the security headers, security-headers.ts): a hijacked reply does not send them itself.
+      for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) raw.setHeader(name, value);
       raw.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-cache',
