@@ -9,6 +9,19 @@ export interface AlertRoutesParameters {
 
 const DAY_MS = 86_400_000;
 
+/** GET /api/v1/alerts: the range (default the last day), the outfall or enterprise, and how many. */
+export const alertsQuerySchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    from: { type: 'string', description: 'ISO 8601 time, or milliseconds since the epoch' },
+    to: { type: 'string', description: 'ISO 8601 time, or milliseconds since the epoch' },
+    outfall: { type: 'string', maxLength: 64 },
+    enterprise: { type: 'string', maxLength: 64 },
+    limit: { type: 'integer', minimum: 1, maximum: 10_000, default: 1000 },
+  },
+} as const;
+
 /**
  * GET /api/v1/alerts?from=&to=&outfall=&enterprise=&limit= (bureau; an enterprise its own):
  * detected alerts overlapping the range, oldest first, each with its evidence (the readings
@@ -20,19 +33,7 @@ export async function alertRoutes(app: FastifyInstance, params: AlertRoutesParam
     '/api/v1/alerts',
     {
       ...requireRole('bureau', 'enterprise'),
-      schema: {
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            from: { type: 'string' },
-            to: { type: 'string' },
-            outfall: { type: 'string', maxLength: 64 },
-            enterprise: { type: 'string', maxLength: 64 },
-            limit: { type: 'integer', minimum: 1, maximum: 10_000, default: 1000 },
-          },
-        },
-      },
+      schema: { querystring: alertsQuerySchema },
     },
     async (request, reply) => {
       const q = scopeToCaller(request, { enterprise: request.query.enterprise, outfall: request.query.outfall });

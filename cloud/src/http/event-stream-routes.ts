@@ -10,6 +10,16 @@ export interface EventStreamRoutesParameters {
   heartbeatMs?: number;
 }
 
+/** GET /api/v1/events: how many recent events to start with, and which types to send. */
+export const eventsQuerySchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    backlog: { type: 'integer', minimum: 0, maximum: 500, default: 20, description: 'recent events sent first' },
+    types: { type: 'string', pattern: '^[A-Za-z]+(,[A-Za-z]+)*$', description: 'comma-separated event types, e.g. TopUpWarning,LoadDeducted' },
+  },
+} as const;
+
 /** What a caller may see of the ledger's events: the bureau all; an enterprise its own and every anchoring; the public the anchorings. */
 export function mayReceive(caller: ApiCaller, event: LedgerEvent): boolean {
   if (event.type === 'BatchSettled') return true;
@@ -34,16 +44,7 @@ export async function eventStreamRoutes(app: FastifyInstance, params: EventStrea
     '/api/v1/events',
     {
       ...requireRole('bureau', 'enterprise', 'public'),
-      schema: {
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            backlog: { type: 'integer', minimum: 0, maximum: 500, default: 20 },
-            types: { type: 'string', pattern: '^[A-Za-z]+(,[A-Za-z]+)*$' },
-          },
-        },
-      },
+      schema: { querystring: eventsQuerySchema },
     },
     async (request, reply) => {
       const feed = params.events;

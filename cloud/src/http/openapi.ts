@@ -1,6 +1,13 @@
-/** The HTTP API's OpenAPI 3.1 document, served at /api/v1/openapi.json. */
+/** The HTTP API's OpenAPI 3.1 document, served at /api/v1/openapi.json, and the query schemas of the range routes. */
+import { alertsQuerySchema } from './alert-routes.js';
+import { eventsQuerySchema } from './event-stream-routes.js';
+import { componentResponses, componentSchemas } from './openapi-schemas.js';
+import { limitsQuerySchema, outfallsQuerySchema } from './outfall-routes.js';
 import { EVERY_PATTERN } from './query-params.js';
+import { blacklistBodySchema, blacklistParamsSchema, recordsQuerySchema } from './record-routes.js';
+import type { ApiRole } from './roles.js';
 import { traceabilityBodySchema } from './traceability-routes.js';
+import { verdictBodySchema, verdictParamsSchema } from './verdict-routes.js';
 
 const id = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } as const;
 const time = { type: 'string', description: 'ISO 8601 time, or milliseconds since the epoch' } as const;
@@ -53,8 +60,52 @@ export const proofQuerySchema = {
   properties: { ts: time },
 } as const;
 
-const parameters = (schema: { properties: Record<string, object>; required: readonly string[] }): object[] =>
-  Object.entries(schema.properties).map(([name, s]) => ({ name, in: 'query', required: schema.required.includes(name), schema: s }));
+interface ObjectSchema {
+  properties: Record<string, object>;
+  required?: readonly string[];
+}
+
+/** The parameters of a route, from the same schema the route validates them with. */
+const parameters = (where: 'query' | 'path', schema: ObjectSchema): object[] =>
+  Object.entries(schema.properties).map(([name, s]) => ({ name, in: where, required: where === 'path' || (schema.required ?? []).includes(name), schema: s }));
+
+const ref = (name: keyof typeof componentSchemas): { $ref: string } => ({ $ref: `#/components/schemas/${name}` });
+const json = (description: string, schema: object): object => ({ description, content: { 'application/json': { schema } } });
+const text = (description: string, type: string): object => ({ description, content: { [type]: { schema: { type: 'string' } } } });
+const shared = (name: keyof typeof componentResponses): { $ref: string } => ({ $ref: `#/components/responses/${name}` });
+
+interface ApiOperation {
+  summary: string;
+  parameters?: object[];
+  requestBody?: object;
+  responses: Record<number, object>;
+}
+
+/**
+ * An /api/v1 operation: who may call it (`x-roles`, as the route declares with requireRole) and
+ * so its security: a route the public may call takes a token or none (a token changes what it
+ * shows); any other needs one. Every one answers 401 to a token the server does not know; one
+ * not open to everyone answers 403 to a role it refuses or to another enterprise's data; one
+ * with input answers 400 to a bad parameter.
+ */
+function api(roles: readonly ApiRole[], op: ApiOperation): object {
+  const open = roles.includes('public');
+  const input = (op.parameters?.length ?? 0) > 0 || op.requestBody !== undefined;
+  return {
+    ...op,
+    'x-roles': roles,
+    security: open ? [{}, { bearer: [] }] : [{ bearer: [] }],
+    responses: {
+      ...op.responses,
+      ...(input ? { 400: shared('BadRequest') } : {}),
+      401: shared('Unauthorized'),
+      ...(open ? {} : { 403: shared('Forbidden') }),
+    },
+  };
+}
+
+const error = (description: string): object => json(description, ref('Error'));
+const chainDown = error('the chain is unavailable: retryable, with Retry-After');
 
 export const openApiDocument = {
   openapi: '3.1.0',
@@ -64,133 +115,131 @@ export const openApiDocument = {
     description:
       'Readings, pollutant loads, ingest status, health and metrics of the Qingliu ingester. ' +
       'Send `Authorization: Bearer <token>`: the bureau reads everything, an enterprise its own data only (403 otherwise), ' +
-      'and a caller without a token is the public, who reads on-chain facts only (x-roles names who may call each route).',
+      'and a caller without a token is the public, who reads on-chain facts only (x-roles names who may call each route). ' +
+      'Who may call a route is checked before its input: a caller who may not gets 401 or 403, never a 400.',
   },
-  components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+  components: {
+    securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: "a token the server's config holds the SHA-256 of (api.tokens)" } },
+    schemas: componentSchemas,
+    responses: componentResponses,
+  },
   paths: {
-    '/health': { get: { summary: 'Liveness: the process answers', responses: { 200: { description: '{"ok":true}' } } } },
-    '/status': { get: { summary: 'Ingest counters, settlements and balances', responses: { 200: { description: 'status' } } } },
-    '/metrics': { get: { summary: 'Prometheus metrics (text exposition format)', responses: { 200: { description: 'metrics' } } } },
-    '/api/v1/openapi.json': { get: { summary: 'This document', 'x-roles': ['bureau', 'enterprise', 'public'], responses: { 200: { description: 'OpenAPI 3.1' } } } },
+    '/health': { get: { summary: 'Liveness: the process answers', security: [], responses: { 200: json('it answers', { type: 'object', required: ['ok'], properties: { ok: { const: true } } }) } } },
+    '/status': { get: { summary: 'Ingest counters, settlements and balances', security: [], responses: { 200: json('status', { type: 'object' }) } } },
+    '/metrics': { get: { summary: 'Prometheus metrics (text exposition format)', security: [], responses: { 200: text('metrics', 'text/plain') } } },
+    '/api/v1/openapi.json': { get: api(['bureau', 'enterprise', 'public'], { summary: 'This document', responses: { 200: json('OpenAPI 3.1', { type: 'object' }) } }) },
     '/api/v1/readings': {
-      get: {
-        summary: 'Stored readings in a time range; with `every`, downsampled to mean/min/max/count per window',
-        'x-roles': ['bureau', 'enterprise'],
-        parameters: parameters(readingsQuerySchema),
-        responses: { 200: { description: '{"readings":[...]} or {"windows":[...]}' }, 400: { description: 'a bad parameter, named' } },
-      },
+      get: api(['bureau', 'enterprise'], {
+        summary: 'Stored readings in a time range; with `every`, downsampled to mean/min/max/count per window (at most 10,000 windows in the range)',
+        parameters: parameters('query', readingsQuerySchema),
+        responses: { 200: json('{"readings":[...]} or {"everyMs", "windows":[...]}', ref('Readings')) },
+      }),
     },
     '/api/v1/proofs/{device}/{seq}': {
-      get: {
+      get: api(['bureau', 'enterprise'], {
         summary: 'Merkle proof of one stored reading against its anchored batch root (protocol/README.md); verify with cloud/dist/cli/verify-proof.js',
-        'x-roles': ['bureau', 'enterprise'],
-        parameters: [
-          { name: 'device', in: 'path', required: true, schema: id },
-          { name: 'seq', in: 'path', required: true, schema: { type: 'integer', minimum: 0 } },
-          { name: 'ts', in: 'query', required: true, schema: time },
-        ],
+        parameters: [...parameters('path', proofParamsSchema), ...parameters('query', proofQuerySchema)],
         responses: {
-          200: { description: '{reading, leaf, proof, root, batchId, txHash, contract}' },
-          404: { description: 'no such reading' },
-          409: { description: 'its batch is not anchored yet' },
+          200: json('the proof', ref('ReadingProof')),
+          404: error('no such reading, or this process serves no proofs'),
+          409: error('its batch is not anchored yet'),
         },
-      },
+      }),
     },
     '/api/v1/loads': {
-      get: {
-        summary: 'Pollutant load per enterprise and pollutant per window (cloud/README.md, "Load accounting")',
-        'x-roles': ['bureau', 'enterprise'],
-        parameters: parameters(loadsQuerySchema),
-        responses: { 200: { description: '{"loads":[{from,to,enterprise,pollutant,milligrams,kg,samples,flaggedSamples}]}' }, 400: { description: 'a bad parameter, named' } },
-      },
+      get: api(['bureau', 'enterprise'], {
+        summary: 'Pollutant load per enterprise and pollutant per window (cloud/README.md, "Load accounting"; at most 10,000 windows in the range)',
+        parameters: parameters('query', loadsQuerySchema),
+        responses: { 200: json('the loads', ref('Loads')) },
+      }),
     },
-    '/api/v1/me': { get: { summary: "The caller's role and enterprise", 'x-roles': ['bureau', 'enterprise', 'public'], responses: { 200: { description: '{role, enterprise?}' } } } },
+    '/api/v1/me': { get: api(['bureau', 'enterprise', 'public'], { summary: "The caller's role and enterprise", responses: { 200: json('who calls', ref('Me')) } }) },
     '/api/v1/enterprises': {
-      get: {
+      get: api(['bureau', 'enterprise', 'public'], {
         summary: 'Enterprises with their outfalls and devices (the public: ids only; an enterprise: its own)',
-        'x-roles': ['bureau', 'enterprise', 'public'],
-        responses: { 200: { description: '{"enterprises":[{enterprise, outfalls?:[{outfall, devices}]}]}' } },
-      },
+        responses: { 200: json('the enterprises', ref('Enterprises')) },
+      }),
     },
     '/api/v1/limits': {
-      get: {
-        summary: 'Permitted concentration limits (all, or those at ?outfall=)',
-        'x-roles': ['bureau', 'enterprise', 'public'],
-        responses: { 200: { description: '{"limits":[{pollutant, max?, min?, outfall?, source?}]}' } },
-      },
+      get: api(['bureau', 'enterprise', 'public'], {
+        summary: 'Permitted concentration limits (all, or those in force at ?outfall=)',
+        parameters: parameters('query', limitsQuerySchema),
+        responses: { 200: json('the limits', ref('Limits')) },
+      }),
     },
     '/api/v1/outfalls': {
-      get: {
+      get: api(['bureau', 'enterprise'], {
         summary: "Each outfall's state (online, offline, alarm), its devices, recent means and limits",
-        'x-roles': ['bureau', 'enterprise'],
-        responses: { 200: { description: '{"windowMs", "outfalls":[{enterprise, outfall, state, reasons, devices, means, limits}]}' }, 403: { description: "another enterprise's" } },
-      },
+        parameters: parameters('query', outfallsQuerySchema),
+        responses: { 200: json('the outfalls', ref('Outfalls')) },
+      }),
     },
     '/api/v1/events': {
-      get: {
+      get: api(['bureau', 'enterprise', 'public'], {
         summary: "EmissionLedger's events as server-sent events, filtered by role (an enterprise: its own and every anchoring; the public: anchorings)",
-        'x-roles': ['bureau', 'enterprise', 'public'],
-        responses: { 200: { description: 'text/event-stream; event: BatchSettled | LoadDeducted | OverDischarged | TopUpWarning | CreditsAllocated' } },
-      },
+        parameters: parameters('query', eventsQuerySchema),
+        responses: {
+          200: text('`event:` BatchSettled | LoadDeducted | OverDischarged | TopUpWarning | CreditsAllocated, `data:` the event as JSON, `id:` block-logIndex', 'text/event-stream'),
+          404: error('this process follows no chain'),
+        },
+      }),
     },
     '/api/v1/traceability': {
-      post: {
+      post: api(['bureau'], {
         summary:
           "Ranks the upstream outfalls by how well their discharge explains a river station's event (污水溯源, cloud/README.md \"Traceability\"); " +
-          'an outfall sent without its series is read from the store as means on the station\'s step',
-        'x-roles': ['bureau'],
+          "an outfall sent without its series is read from the store as means on the station's step",
         requestBody: { required: true, content: { 'application/json': { schema: traceabilityBodySchema } } },
         responses: {
-          200: { description: '{pollutant, event, ranking:[{outfall, score, lagMinutes, correlation, explainedShare, verdict, explanation, riseFactor, riseZ, spreadMinutes, sourceWindow, impliedVelocityMs?}], stored:[{outfall, ts, flow, concentration}]}' },
-          400: { description: 'input the ranking cannot judge, with its message (too little history, no rise in the event window, an outfall not enrolled...)' },
-          413: { description: 'a body over 8 MiB' },
+          200: json('the ranking, best first, and the series read from the store', ref('Traceability')),
+          413: error('a body over 8 MiB'),
+          503: chainDown,
         },
-      },
+      }),
     },
     '/api/v1/alerts': {
-      get: {
+      get: api(['bureau', 'enterprise'], {
         summary: 'Detected alerts overlapping a range (default: the last day), each with its evidence, evidence hash and, once closed, the transaction that recorded the hash (AlertRegistry)',
-        'x-roles': ['bureau', 'enterprise'],
-        parameters: [
-          { name: 'from', in: 'query', schema: { type: 'string' } },
-          { name: 'to', in: 'query', schema: { type: 'string' } },
-          { name: 'outfall', in: 'query', schema: { type: 'string' } },
-          { name: 'enterprise', in: 'query', schema: { type: 'string' } },
-          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 10_000 } },
-        ],
-        responses: { 200: { description: '{alerts:[{id, enterprise, outfall, kind, start, end, score, closed, evidenceHash, txHash?, evidence:{detector, threshold, note, readings:[{ts, channel, value, expected}]}}]}' }, 404: { description: 'this process runs no detection' } },
-      },
+        parameters: parameters('query', alertsQuerySchema),
+        responses: { 200: json('the alerts, oldest first', ref('Alerts')), 404: error('NO_DETECTION: this process runs no detection') },
+      }),
     },
     '/api/v1/alerts/{id}/verdict': {
-      post: {
+      post: api(['bureau'], {
         summary: "The bureau's verdict on a recorded alert, sent to AlertRegistry with reasonHash = sha256(reason)",
-        'x-roles': ['bureau'],
-        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^0x[0-9a-fA-F]{64}$' } }],
-        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['verdict', 'reason'], properties: { verdict: { enum: ['confirmed', 'dismissed'] }, reason: { type: 'string' } } } } } },
+        parameters: parameters('path', verdictParamsSchema),
+        requestBody: { required: true, content: { 'application/json': { schema: verdictBodySchema } } },
         responses: {
-          200: { description: '{alertId, enterprise, verdict, reasonHash, txHash}' },
-          404: { description: 'ALERT_UNKNOWN: not on chain' },
-          409: { description: 'ALERT_DECIDED, with the verdict it has' },
-          501: { description: 'NO_BUREAU_KEY: this process holds no bureau key' },
-          503: { description: 'the chain is down (retryable, Retry-After)' },
+          200: json('recorded on chain', ref('Verdict')),
+          404: error('ALERT_UNKNOWN: not on chain'),
+          409: json('ALERT_DECIDED, with the verdict it has', { allOf: [ref('Error')], properties: { verdict: { type: 'string' } } }),
+          501: error('NO_BUREAU_KEY: this process holds no bureau key'),
+          502: error('the chain refused it'),
+          503: chainDown,
         },
-      },
+      }),
     },
     '/api/v1/records': {
-      get: {
+      get: api(['bureau', 'enterprise'], {
         summary: "Each enterprise's credit score with its deductions and the on-chain facts it rests on (confirmed alerts, blacklist, credit debt)",
-        'x-roles': ['bureau', 'enterprise'],
-        parameters: [{ name: 'enterprise', in: 'query', schema: { type: 'string' } }],
-        responses: { 200: { description: '{records:[{enterprise, score, deductions, facts}]}' } },
-      },
+        parameters: parameters('query', recordsQuerySchema),
+        responses: { 200: json('the records', ref('Records')), 501: error('NO_RECORDS: this process reads no records from the chain'), 502: error('the chain refused the read'), 503: chainDown },
+      }),
     },
     '/api/v1/enterprises/{enterprise}/blacklist': {
-      post: {
+      post: api(['bureau'], {
         summary: 'Lists the enterprise on the Blacklist once its confirmed alerts reach the threshold; evidence hash = sha256(canonicalJson(sorted confirmed alert ids))',
-        'x-roles': ['bureau'],
-        parameters: [{ name: 'enterprise', in: 'path', required: true, schema: { type: 'string' } }],
-        responses: { 200: { description: '{enterprise, evidenceHash, txHash}' }, 409: { description: 'NOT_PROPOSED: below the threshold, or listed already' } },
-      },
+        parameters: parameters('path', blacklistParamsSchema),
+        requestBody: { required: false, content: { 'application/json': { schema: blacklistBodySchema } } },
+        responses: {
+          200: json('listed on chain', ref('Blacklisted')),
+          404: error('ENTERPRISE_UNKNOWN: not enrolled here'),
+          409: error('NOT_PROPOSED: below the threshold, or listed already'),
+          501: error('NO_BUREAU_KEY: this process holds no bureau key'),
+          502: error('the chain refused it'),
+          503: chainDown,
+        },
+      }),
     },
   },
 } as const;

@@ -52,6 +52,11 @@ export interface OutfallStatus {
 
 const id = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } as const;
 
+/** GET /api/v1/limits: `outfall` narrows the limits to those in force there. */
+export const limitsQuerySchema = { type: 'object', additionalProperties: false, properties: { outfall: id } } as const;
+/** GET /api/v1/outfalls: `enterprise` narrows the outfalls to one enterprise's (an enterprise: its own only). */
+export const outfallsQuerySchema = { type: 'object', additionalProperties: false, properties: { enterprise: id } } as const;
+
 /**
  * Who is who and how each outfall is doing:
  * - GET /api/v1/me (anyone): the caller's role and enterprise.
@@ -90,13 +95,13 @@ export async function outfallRoutes(app: FastifyInstance, params: OutfallRoutesP
 
   app.get<{ Querystring: { outfall?: string } }>(
     '/api/v1/limits',
-    { ...requireRole('bureau', 'enterprise', 'public'), schema: { querystring: { type: 'object', additionalProperties: false, properties: { outfall: id } } } },
+    { ...requireRole('bureau', 'enterprise', 'public'), schema: { querystring: limitsQuerySchema } },
     async (request) => ({ limits: request.query.outfall ? [...limitsAt(limits, request.query.outfall).values()] : limits }),
   );
 
   app.get<{ Querystring: { enterprise?: string } }>(
     '/api/v1/outfalls',
-    { ...requireRole('bureau', 'enterprise'), schema: { querystring: { type: 'object', additionalProperties: false, properties: { enterprise: id } } } },
+    { ...requireRole('bureau', 'enterprise'), schema: { querystring: outfallsQuerySchema } },
     async (request) => {
       const scope = scopeToCaller(request, { enterprise: request.query.enterprise });
       const devices = registry.list().filter((d) => scope.enterprise === undefined || d.enterprise === scope.enterprise);

@@ -32,6 +32,16 @@ export interface EnterpriseRecordView extends CreditScore {
 const ENTERPRISE = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } as const;
 const REASONS = Object.keys(BLACKLIST_REASONS).filter((r) => BLACKLIST_REASONS[r as keyof typeof BLACKLIST_REASONS] < 100);
 
+/** GET /api/v1/records: `enterprise` narrows it to one (an enterprise: its own only). */
+export const recordsQuerySchema = { type: 'object', additionalProperties: false, properties: { enterprise: ENTERPRISE } } as const;
+export const blacklistParamsSchema = { type: 'object', properties: { enterprise: ENTERPRISE }, required: ['enterprise'] } as const;
+/** POST /api/v1/enterprises/:enterprise/blacklist: the reason, default `illegalDischarge`. */
+export const blacklistBodySchema = {
+  type: ['object', 'null'],
+  additionalProperties: false,
+  properties: { reason: { type: 'string', enum: REASONS, description: 'default illegalDischarge' } },
+} as const;
+
 /** `0x` + sha256 of the canonical JSON of the alert ids, sorted: the evidence of a listing for confirmed alerts. */
 export function alertIdsEvidenceHash(alertIds: readonly string[]): string {
   const ids = alertIds.map((id) => id.toLowerCase()).sort();
@@ -59,7 +69,7 @@ export async function recordRoutes(app: FastifyInstance, params: RecordRoutesPar
 
   app.get<{ Querystring: { enterprise?: string } }>(
     '/api/v1/records',
-    { ...requireRole('bureau', 'enterprise'), schema: { querystring: { type: 'object', additionalProperties: false, properties: { enterprise: ENTERPRISE } } } },
+    { ...requireRole('bureau', 'enterprise'), schema: { querystring: recordsQuerySchema } },
     async (request, reply) => {
       const scope = scopeToCaller(request, { enterprise: request.query.enterprise });
       if (!params.records) return reply.status(501).send({ error: 'this process reads no enterprise records from the chain', code: 'NO_RECORDS' });
@@ -79,10 +89,7 @@ export async function recordRoutes(app: FastifyInstance, params: RecordRoutesPar
     '/api/v1/enterprises/:enterprise/blacklist',
     {
       ...requireRole('bureau'),
-      schema: {
-        params: { type: 'object', properties: { enterprise: ENTERPRISE }, required: ['enterprise'] },
-        body: { type: ['object', 'null'], additionalProperties: false, properties: { reason: { type: 'string', enum: REASONS } } },
-      },
+      schema: { params: blacklistParamsSchema, body: blacklistBodySchema },
     },
     async (request, reply) => {
       const { enterprise } = request.params;

@@ -25,6 +25,17 @@ export interface VerdictBody {
 
 const ALERT_ID = '^0x[0-9a-fA-F]{64}$';
 
+export const verdictParamsSchema = { type: 'object', properties: { id: { type: 'string', pattern: ALERT_ID } }, required: ['id'] } as const;
+export const verdictBodySchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['verdict', 'reason'],
+  properties: {
+    verdict: { type: 'string', enum: ['confirmed', 'dismissed'] },
+    reason: { type: 'string', minLength: 1, maxLength: 2000, description: "the bureau's grounds in words; its sha256 goes on chain" },
+  },
+} as const;
+
 /** `0x` + sha256 of the reason's UTF-8 bytes: the reason hash recorded with the verdict. */
 export const reasonHash = (reason: string): string => `0x${createHash('sha256').update(reason, 'utf8').digest('hex')}`;
 
@@ -54,18 +65,7 @@ export async function verdictRoutes(app: FastifyInstance, params: VerdictRoutesP
     '/api/v1/alerts/:id/verdict',
     {
       ...requireRole('bureau'),
-      schema: {
-        params: { type: 'object', properties: { id: { type: 'string', pattern: ALERT_ID } }, required: ['id'] },
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['verdict', 'reason'],
-          properties: {
-            verdict: { type: 'string', enum: ['confirmed', 'dismissed'] },
-            reason: { type: 'string', minLength: 1, maxLength: 2000 },
-          },
-        },
-      },
+      schema: { params: verdictParamsSchema, body: verdictBodySchema },
     },
     async (request, reply) => {
       const { alertLedger, bureau } = params;
