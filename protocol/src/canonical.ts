@@ -24,6 +24,8 @@ export function canonicalJson(value: unknown): string {
 
 /** The fields of a reading in canonical (sorted) order. */
 interface ReadingFields {
+  /** Left out when undefined (a reading of a device's primary instance of a code). */
+  channel?: string | undefined;
   device: string;
   enterprise: string;
   flag: string;
@@ -36,9 +38,9 @@ interface ReadingFields {
 }
 
 /**
- * `canonicalJson` of a reading's nine fields, written directly: the hot path of
+ * `canonicalJson` of a reading's nine fields (ten with a `channel`), written directly: the hot path of
  * signing, verifying and Merkle leaves (a test holds the two equal). Refuses non-finite numbers as
- * `canonicalJson` does.
+ * `canonicalJson` does. `channel` sorts first; without it the bytes are those of a nine-field reading.
  */
 export function canonicalReadingJson(r: ReadingFields): string {
   if (!Number.isFinite(r.value) || !Number.isFinite(r.seq) || !Number.isFinite(r.ts)) {
@@ -46,7 +48,8 @@ export function canonicalReadingJson(r: ReadingFields): string {
   }
   // Finite numbers print as JSON.stringify prints them.
   return (
-    `{"device":${quote(r.device)},"enterprise":${quote(r.enterprise)},"flag":${quote(r.flag)},` +
+    (r.channel === undefined ? '{' : `{"channel":${quote(r.channel)},`) +
+    `"device":${quote(r.device)},"enterprise":${quote(r.enterprise)},"flag":${quote(r.flag)},` +
     `"outfall":${quote(r.outfall)},"pollutant":${quote(r.pollutant)},"seq":${r.seq},` +
     `"ts":${r.ts},"unit":${quote(r.unit)},"value":${r.value}}`
   );

@@ -1,5 +1,6 @@
 export * from './errors.js';
 export * from './pollutants.js';
+export * from './hj212-codes.js';
 export * from './canonical.js';
 export * from './reading.js';
 export * from './topics.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { POLLUTANT_CODES } from './pollutants.js';
+import { HJ212_CODES } from './hj212-codes.js';
 
 /** Identifiers travel in MQTT topics and InfluxDB tags, so they are kept plain. */
 export const idSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected 1-64 of A-Z a-z 0-9 _ -');
@@ -15,7 +15,14 @@ export const readingSchema = z.strictObject({
   enterprise: idSchema,
   outfall: idSchema,
   device: idSchema,
-  pollutant: z.enum(POLLUTANT_CODES),
+  /** An HJ 212-2017 water code (hj212-codes.ts). */
+  pollutant: z.enum(HJ212_CODES),
+  /**
+   * Which instance of `pollutant` on the device, when it has more than one (a second COD
+   * analyzer). Absent on the primary instance, the one load accounting charges; absent, it is
+   * left out of the canonical JSON, so a reading without it signs and hashes as before.
+   */
+  channel: idSchema.optional(),
   value: z.number().refine(Number.isFinite, 'expected a finite number'),
   unit: z.string().min(1).max(16),
   /** Sampling time, milliseconds since the Unix epoch (UTC). */

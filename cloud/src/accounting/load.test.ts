@@ -1,8 +1,8 @@
-import type { PollutantCode, QualityFlag, Reading } from '@qingliu/protocol';
+import type { Hj212Code, QualityFlag, Reading } from '@qingliu/protocol';
 import { computeLoads } from './load.js';
 
 let seq = 0;
-const r = (device: string, enterprise: string, pollutant: PollutantCode, value: number, ts: number, flag: QualityFlag = 'N'): Reading => ({
+const r = (device: string, enterprise: string, pollutant: Hj212Code, value: number, ts: number, flag: QualityFlag = 'N'): Reading => ({
   enterprise,
   outfall: `${device}-out`,
   device,
@@ -15,6 +15,22 @@ const r = (device: string, enterprise: string, pollutant: PollutantCode, value: 
 });
 
 describe('computeLoads', () => {
+  it('charges only the primary instance of a code: a second COD analyzer and a second flow meter (channels) are not summed, and codes outside the six are not accounted', () => {
+    const readings: Reading[] = [
+      r('d1', 'e1', 'w00000', 360, 0),
+      { ...r('d1', 'e1', 'w00000', 7200, 0), channel: 'bypass-meter' },
+      r('d1', 'e1', 'w01018', 50, 0),
+      { ...r('d1', 'e1', 'w01018', 90, 0), channel: 'cod-2' },
+      { ...r('d1', 'e1', 'w01018', 70, 0), channel: 'cod-3' },
+      { ...r('d1', 'e1', 'w00001', 123_456, 0), unit: 'm3' },
+      { ...r('d1', 'e1', 'w01019', 30, 0), unit: 'mg/L' },
+    ];
+    const lines = computeLoads({ readings, sampleIntervalMs: () => 10_000, window: { fromMs: 0, toMs: 10_000 } });
+    // 360 m3/h x 10 s = 1 m3 (the primary flow); 50 mg/L x 1 m3 = 50 g: the primary COD only, once.
+    expect(lines).toEqual([{ enterprise: 'e1', pollutant: 'w01018', milligrams: 50_000n, samples: 1, flaggedSamples: 0, leftOut: {}, missingSamples: 0 }]);
+  });
+
+
   it('charges concentration x flow x interval: 50 mg/L at 360 m3/h for 10 s is 50 g (50,000 mg)', () => {
     const lines = computeLoads({
       readings: [r('d1', 'e1', 'w00000', 360, 0), r('d1', 'e1', 'w01018', 50, 0), r('d1', 'e1', 'w01001', 7.2, 0)],

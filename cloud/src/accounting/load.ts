@@ -1,4 +1,4 @@
-import { FLOW_CODE, LOAD_POLLUTANTS } from '@qingliu/protocol';
+import { FLOW_CODE, isLoadPollutant } from '@qingliu/protocol';
 import type { PollutantCode, Reading } from '@qingliu/protocol';
 import { concentrationInMgPerL, flowInM3PerHour } from './units.js';
 
@@ -12,6 +12,11 @@ import { concentrationInMgPerL, flowInM3PerHour } from './units.js';
  *
  * Units are converted explicitly first (units.ts: flow to m3/h, e.g. L/s x 3.6;
  * concentration to mg/L).
+ *
+ * Only a device's primary instance of a code counts (a reading without
+ * `channel`): a second COD analyzer or flow meter on the same device is
+ * stored and shown but never charged, and codes outside the six (a flow
+ * totalizer, w00001) are not accounted at all.
  *
  * A device samples flow and concentrations together; each sample stands for
  * the device's enrolled sampling interval. A concentration counts only when
@@ -51,7 +56,7 @@ export interface ComputeLoadsParameters {
 export function computeLoads({ readings, sampleIntervalMs, window }: ComputeLoadsParameters): LoadLine[] {
   const flows = new Map<string, Reading>();
   for (const r of readings) {
-    if (r.pollutant === FLOW_CODE) flows.set(`${r.device}\u0000${r.ts}`, r);
+    if (r.pollutant === FLOW_CODE && r.channel === undefined) flows.set(`${r.device}\u0000${r.ts}`, r);
   }
   interface Sum {
     key: LoadKey;
@@ -63,7 +68,8 @@ export function computeLoads({ readings, sampleIntervalMs, window }: ComputeLoad
   }
   const lines = new Map<string, Sum>();
   for (const r of readings) {
-    if (!LOAD_POLLUTANTS.includes(r.pollutant)) continue;
+    // The primary instance only: a second analyzer of a charged code (a reading with a channel) is not charged again.
+    if (r.channel !== undefined || !isLoadPollutant(r.pollutant)) continue;
     const id = `${r.enterprise}\u0000${r.pollutant}`;
     let line = lines.get(id);
     if (!line) {
