@@ -14,10 +14,11 @@
  * up from the store.
  */
 import type { Logger } from 'pino';
+import { isPollutantCode } from '@qingliu/protocol';
 import type { PollutantCode } from '@qingliu/protocol';
 import type { AlertLedger } from '../ports/alert-ledger.js';
 import type { AlertStore, StoredAlert } from '../ports/alert-store.js';
-import type { ReadingStore } from '../ports/reading-store.js';
+import type { ReadingMean, ReadingStore } from '../ports/reading-store.js';
 import type { DeviceRegistry } from '../registry/device-registry.js';
 import type { PipelineAlert } from './alert-record.js';
 import { alertId, toPipelineAlert } from './alert-record.js';
@@ -33,6 +34,9 @@ export const CHANNEL_OF: Readonly<Record<PollutantCode, string>> = {
   w21011: 'tp',
   w21001: 'tn',
 };
+
+/** The series the detectors see: the six codes' primary instances (other codes and second analyzers are stored and shown, not theirs). */
+const isDetected = (m: ReadingMean): m is ReadingMean & { pollutant: PollutantCode } => m.channel === undefined && isPollutantCode(m.pollutant);
 
 export interface DetectionServiceParameters {
   store: ReadingStore;
@@ -102,7 +106,7 @@ export async function startDetectionService(params: DetectionServiceParameters):
   }
 
   async function series(o: Outfall, fromMs: number, toMs: number): Promise<OutfallSeries> {
-    const means = await store.queryMeans({ outfall: o.outfall, fromMs, toMs, everyMs: params.sampleMs, limit: 1_000_000 });
+    const means = (await store.queryMeans({ outfall: o.outfall, fromMs, toMs, everyMs: params.sampleMs, limit: 1_000_000 })).filter(isDetected);
     const index = new Map<number, number>();
     const ts: number[] = [];
     for (const m of means) if (!index.has(m.ts)) index.set(m.ts, 0);

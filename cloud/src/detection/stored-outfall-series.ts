@@ -58,7 +58,8 @@ export async function readStoredOutfallSeries(params: StoredOutfallSeriesParamet
       limit: Math.min(1_000_000, 8 * (Math.ceil((ts.length * step) / fine) + 2)),
     });
     for (const w of windows) {
-      if (!Number.isFinite(w.mean)) continue;
+      // The device's primary instance of the code: a second analyzer (a channel) is not averaged in.
+      if (!Number.isFinite(w.mean) || w.channel !== undefined) continue;
       const k = Math.round((w.ts + fine / 2 - first) / step);
       if (k < 0 || k >= ts.length) continue;
       sums[k]! += w.mean;

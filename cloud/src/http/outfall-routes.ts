@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { isPollutantCode } from '@qingliu/protocol';
 import type { PollutantCode } from '@qingliu/protocol';
 import type { AgentStatusSource } from '../ingest/agent-status-watcher.js';
 import type { ReadingStore, ReadingWindow } from '../ports/reading-store.js';
@@ -159,10 +160,11 @@ export async function outfallRoutes(app: FastifyInstance, params: OutfallRoutesP
   );
 }
 
-/** Count-weighted mean of each pollutant over windows. */
+/** Count-weighted mean of each pollutant over windows (each device's primary instance of the six codes; a second analyzer is not averaged in). */
 function meansOf(windows: readonly ReadingWindow[]): Partial<Record<PollutantCode, number>> {
   const sums = new Map<PollutantCode, { sum: number; count: number }>();
   for (const w of windows) {
+    if (w.channel !== undefined || !isPollutantCode(w.pollutant)) continue;
     const s = sums.get(w.pollutant) ?? { sum: 0, count: 0 };
     s.sum += w.mean * w.count;
     s.count += w.count;

@@ -67,6 +67,25 @@ describe('verifyBatchMessage', () => {
   it('rejects an oversized payload before parsing it', () => {
     expect(reason(topicA, Buffer.alloc(2048, 0x20), 1024)).toBe('PAYLOAD_TOO_LARGE');
   });
+
+  it('accepts any HJ 212-2017 water code and a second instance of a code by its channel, and refuses a code outside the table', () => {
+    const more = [
+      reading(1),
+      { ...reading(2), channel: 'cod-2', value: 55.5 },
+      { ...reading(3), pollutant: 'w00001' as const, unit: 'm3', value: 1_234_567 },
+      { ...reading(4), pollutant: 'w20111' as const, unit: 'ug/L', value: 0.03 },
+    ];
+    const batch = signBatch({ v: BATCH_VERSION, enterprise: 'ent-a', device: 'dev-a', readings: more }, keyA.privateKeyPem);
+    const verified = verifyBatchMessage(topicA, JSON.stringify(batch), registry);
+    expect(verified.readings).toEqual(more);
+
+    const outside = signBatch({ v: BATCH_VERSION, enterprise: 'ent-a', device: 'dev-a', readings: [{ ...reading(1), pollutant: 'w12345' as 'w01018' }] }, keyA.privateKeyPem);
+    expect(() => verifyBatchMessage(topicA, JSON.stringify(outside), registry)).toThrow(/readings\.0\.pollutant/);
+    // The second analyzer cannot be passed off as the primary one (whose COD is charged), nor the other way round.
+    const { channel: _channel, ...unlabelled } = more[1]!;
+    expect(reason(topicA, JSON.stringify({ ...batch, readings: [more[0], unlabelled, more[2], more[3]] }))).toBe('SIGNATURE_INVALID');
+    expect(reason(topicA, JSON.stringify({ ...batch, readings: [{ ...more[0], channel: 'x' }, ...more.slice(1)] }))).toBe('SIGNATURE_INVALID');
+  });
 });
 
 describe('verifyBatchMessage: the compiled schema check and the zod schema agree', () => {
@@ -92,6 +111,13 @@ describe('verifyBatchMessage: the compiled schema check and the zod schema agree
     ['an id with a non-ASCII letter', (b) => (b.readings[1].enterprise = 'entä')],
     ['an empty id', (b) => (b.readings[1].device = '')],
     ['an unknown pollutant', (b) => (b.readings[0].pollutant = 'w99999')],
+    ['a code of the table outside the six', (b) => (b.readings[0].pollutant = 'w99001')],
+    ['a malformed code', (b) => (b.readings[0].pollutant = 'w1018')],
+    ['a channel', (b) => (b.readings[0].channel = 'cod-2')],
+    ['an empty channel', (b) => (b.readings[0].channel = '')],
+    ['a channel with a space', (b) => (b.readings[0].channel = 'cod 2')],
+    ['a numeric channel', (b) => (b.readings[0].channel = 2)],
+    ['a null channel', (b) => (b.readings[0].channel = null)],
     ['an unknown flag', (b) => (b.readings[0].flag = 'n')],
     ['a string value', (b) => (b.readings[0].value = '41')],
     ['a null value', (b) => (b.readings[0].value = null)],

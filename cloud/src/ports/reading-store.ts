@@ -1,4 +1,4 @@
-import type { PollutantCode, Reading } from '@qingliu/protocol';
+import type { Hj212Code, Reading } from '@qingliu/protocol';
 
 /** A reading as stored, with the settlement batch it was assigned on arrival. */
 export interface StoredReading extends Reading {
@@ -30,7 +30,7 @@ export interface ReadingQuery {
   enterprise?: string | undefined;
   outfall?: string | undefined;
   device?: string | undefined;
-  pollutant?: PollutantCode | undefined;
+  pollutant?: Hj212Code | undefined;
   fromMs: number;
   toMs: number;
   /** Most rows returned. */
@@ -44,7 +44,9 @@ export interface ReadingWindow {
   enterprise: string;
   outfall: string;
   device: string;
-  pollutant: PollutantCode;
+  pollutant: Hj212Code;
+  /** The instance of `pollutant` (a reading's `channel`); absent for the device's primary instance. */
+  channel?: string;
   mean: number;
   min: number;
   max: number;
@@ -58,7 +60,9 @@ export interface ReadingMean {
   enterprise: string;
   outfall: string;
   device: string;
-  pollutant: PollutantCode;
+  pollutant: Hj212Code;
+  /** The instance of `pollutant` (a reading's `channel`); absent for the device's primary instance. */
+  channel?: string;
   mean: number;
 }
 

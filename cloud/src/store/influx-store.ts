@@ -1,7 +1,7 @@
 import { FieldType } from 'influx';
 import { createInfluxConnection } from './influx-connection.js';
-import { QingliuError, idSchema, isPollutantCode } from '@qingliu/protocol';
-import type { PollutantCode, QualityFlag } from '@qingliu/protocol';
+import { QingliuError, idSchema, isHj212Code } from '@qingliu/protocol';
+import type { Hj212Code, QualityFlag } from '@qingliu/protocol';
 import type { EncodedReadings, ReadingMean, ReadingQuery, ReadingStore, ReadingWindow, StoredReading } from '../ports/reading-store.js';
 import { readingLine, sealLine } from './line-protocol.js';
 import { READING_MEASUREMENT } from './influx-encoder.js';
@@ -13,7 +13,8 @@ import type { InfluxResult } from './rollup-query.js';
 
 /**
  * Readings in InfluxDB 1.x: measurement `reading`; tags enterprise, outfall,
- * device, pollutant (bounded sets: the series count is devices x pollutants);
+ * device, pollutant and, on a device's second instance of a code, channel
+ * (bounded sets: the series count is devices x pollutants x instances);
  * fields value, seq, flag, unit, batch (unbounded or per-reading values stay
  * out of the tags). Time in milliseconds. A reading written twice lands on
  * the same point (same series and time), so a retried write cannot duplicate it.
@@ -52,7 +53,7 @@ export async function createInfluxStore(params: InfluxStoreParameters): Promise<
   const connection = createInfluxConnection(params, [
     {
       measurement: READING_MEASUREMENT,
-      tags: ['enterprise', 'outfall', 'device', 'pollutant'],
+      tags: ['enterprise', 'outfall', 'device', 'pollutant', 'channel'],
       fields: {
         value: FieldType.FLOAT,
         seq: FieldType.INTEGER,
@@ -298,8 +299,9 @@ export async function createInfluxStore(params: InfluxStoreParameters): Promise<
       const folded = await rolledUpWindows(query, true);
       if (folded) {
         const out: ReadingWindow[] = [];
-        for (const { enterprise, outfall, device, pollutant, windows } of folded) {
-          for (const w of windows) out.push({ ts: w.ts, enterprise, outfall, device, pollutant, mean: w.sum / w.count, min: w.min, max: w.max, count: w.count });
+        for (const { enterprise, outfall, device, pollutant, channel, windows } of folded) {
+          const instance = channel === undefined ? {} : { channel };
+          for (const w of windows) out.push({ ts: w.ts, enterprise, outfall, device, pollutant, ...instance, mean: w.sum / w.count, min: w.min, max: w.max, count: w.count });
         }
         return out;
       }
@@ -307,7 +309,7 @@ export async function createInfluxStore(params: InfluxStoreParameters): Promise<
       try {
         rows = await influx.query(
           `SELECT MEAN(value) AS mean, MIN(value) AS min, MAX(value) AS max, COUNT(value) AS count FROM ${READING_MEASUREMENT} ` +
-            `WHERE ${whereClause(query)} GROUP BY time(${Math.trunc(query.everyMs)}ms), enterprise, outfall, device, pollutant ` +
+            `WHERE ${whereClause(query)} GROUP BY time(${Math.trunc(query.everyMs)}ms), enterprise, outfall, device, pollutant, channel ` +
             `fill(none) LIMIT ${Math.trunc(query.limit)}`,
           { precision: 'ms' },
         );
@@ -319,7 +321,8 @@ export async function createInfluxStore(params: InfluxStoreParameters): Promise<
         enterprise: String(row.enterprise),
         outfall: String(row.outfall),
         device: String(row.device),
-        pollutant: String(row.pollutant) as PollutantCode,
+        pollutant: String(row.pollutant) as Hj212Code,
+        ...channelOf(row.channel),
         mean: Number(row.mean),
         min: Number(row.min),
         max: Number(row.max),
@@ -332,8 +335,9 @@ export async function createInfluxStore(params: InfluxStoreParameters): Promise<
       const folded = await rolledUpWindows(query, false);
       if (folded) {
         const out: ReadingMean[] = [];
-        for (const { enterprise, outfall, device, pollutant, windows } of folded) {
-          for (const w of windows) out.push({ ts: w.ts, enterprise, outfall, device, pollutant, mean: w.sum / w.count });
+        for (const { enterprise, outfall, device, pollutant, channel, windows } of folded) {
+          const instance = channel === undefined ? {} : { channel };
+          for (const w of windows) out.push({ ts: w.ts, enterprise, outfall, device, pollutant, ...instance, mean: w.sum / w.count });
         }
         return out;
       }
@@ -341,7 +345,7 @@ export async function createInfluxStore(params: InfluxStoreParameters): Promise<
       // as much as InfluxDB's own work at 100,000 windows (bench/dashboard-query).
       const q =
         `SELECT MEAN(value) AS mean FROM ${READING_MEASUREMENT} WHERE ${whereClause(query)} ` +
-        `GROUP BY time(${Math.trunc(query.everyMs)}ms), enterprise, outfall, device, pollutant fill(none) LIMIT ${Math.trunc(query.limit)}`;
+        `GROUP BY time(${Math.trunc(query.everyMs)}ms), enterprise, outfall, device, pollutant, channel fill(none) LIMIT ${Math.trunc(query.limit)}`;
       const url = new URL('/query', params.url);
       url.searchParams.set('db', params.database);
       url.searchParams.set('epoch', 'ms');
@@ -355,10 +359,11 @@ export async function createInfluxStore(params: InfluxStoreParameters): Promise<
       }
       const error = body.error ?? body.results?.[0]?.error;
       if (error) throw unavailable('query', new Error(error));
-      const out = [];
+      const out: ReadingMean[] = [];
       for (const series of body.results?.[0]?.series ?? []) {
-        const { enterprise = '', outfall = '', device = '', pollutant = '' } = series.tags;
-        for (const [ts, mean] of series.values) out.push({ ts, enterprise, outfall, device, pollutant: pollutant as PollutantCode, mean });
+        const { enterprise = '', outfall = '', device = '', pollutant = '', channel } = series.tags;
+        const instance = channelOf(channel);
+        for (const [ts, mean] of series.values) out.push({ ts, enterprise, outfall, device, pollutant: pollutant as Hj212Code, ...instance, mean });
       }
       return out;
     },
@@ -372,15 +377,21 @@ export async function createInfluxStore(params: InfluxStoreParameters): Promise<
   };
 }
 
+/** `{channel}` of a row's channel tag, or nothing for a primary instance (InfluxDB gives a tag a series lacks as '' or null). */
+function channelOf(tag: unknown): { channel?: string } {
+  return typeof tag === 'string' && tag !== '' ? { channel: tag } : {};
+}
+
 function rowToReading(row: Record<string, unknown>): StoredReading {
   const pollutant = String(row.pollutant);
-  if (!isPollutantCode(pollutant)) throw new TypeError(`stored row with unknown pollutant ${pollutant}`);
+  if (!isHj212Code(pollutant)) throw new TypeError(`stored row with unknown pollutant ${pollutant}`);
   const time = row.time as { getTime(): number };
   return {
     enterprise: String(row.enterprise),
     outfall: String(row.outfall),
     device: String(row.device),
     pollutant,
+    ...channelOf(row.channel),
     value: Number(row.value),
     unit: String(row.unit),
     ts: time.getTime(),

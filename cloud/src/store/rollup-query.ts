@@ -1,5 +1,5 @@
 import { QingliuError, idSchema } from '@qingliu/protocol';
-import type { PollutantCode } from '@qingliu/protocol';
+import type { Hj212Code } from '@qingliu/protocol';
 import type { ReadingQuery } from '../ports/reading-store.js';
 import { ROLLUP_LEVELS, sealedUntil } from './rollup-levels.js';
 
@@ -63,7 +63,8 @@ export function whereClause(query: Omit<ReadingQuery, 'limit'> & { limit?: numbe
   return conditions.join(' AND ');
 }
 
-const SERIES_TAGS = `"enterprise", "outfall", "device", "pollutant"`;
+/** A series' tags; `channel` is '' on a device's primary instance of a code (a series without the tag). */
+const SERIES_TAGS = `"enterprise", "outfall", "device", "pollutant", "channel"`;
 
 /** The InfluxQL of one piece: sum and count per window (and min and max with `extremes`). */
 export function pieceStatement(
@@ -108,7 +109,9 @@ export interface FoldedSeries {
   enterprise: string;
   outfall: string;
   device: string;
-  pollutant: PollutantCode;
+  pollutant: Hj212Code;
+  /** Absent on a device's primary instance of the code. */
+  channel?: string;
   windows: Partial[];
 }
 
@@ -120,11 +123,11 @@ export function foldPieces(results: readonly InfluxResult[], everyMs: number, li
   const bySeries = new Map<string, FoldedSeries>();
   for (const result of results) {
     for (const series of result.series ?? []) {
-      const { enterprise = '', outfall = '', device = '', pollutant = '' } = series.tags ?? {};
-      const key = `${device}\u0000${enterprise}\u0000${outfall}\u0000${pollutant}`;
+      const { enterprise = '', outfall = '', device = '', pollutant = '', channel = '' } = series.tags ?? {};
+      const key = `${device}\u0000${enterprise}\u0000${outfall}\u0000${pollutant}\u0000${channel}`;
       let folded = bySeries.get(key);
       if (!folded) {
-        folded = { enterprise, outfall, device, pollutant: pollutant as PollutantCode, windows: [] };
+        folded = { enterprise, outfall, device, pollutant: pollutant as Hj212Code, ...(channel === '' ? {} : { channel }), windows: [] };
         bySeries.set(key, folded);
       }
       const col = (name: string): number => series.columns.indexOf(name);
