@@ -69,9 +69,18 @@ describe('decodePoint', () => {
     expect(decodePoint({ type: 'int16', wordOrder: 'ABCD', scale: 0.1, offset: 0 }, [0xfffe])).toBe(-0.2);
   });
 
-  it('keeps non-scaled float values as read', () => {
-    expect(decodePoint({ type: 'float32', wordOrder: 'CDAB', scale: 1, offset: 0 }, [0xe979, 0x42f6])).toBe(
-      Math.fround(123.456),
-    );
+  it('gives a float32 at float32 precision (123.456, not 123.45600128173828): the same float32, written short', () => {
+    const value = decodePoint({ type: 'float32', wordOrder: 'CDAB', scale: 1, offset: 0 }, [0xe979, 0x42f6]);
+    expect(value).toBe(123.456);
+    expect(String(value)).toBe('123.456');
+    expect(Math.fround(value)).toBe(decodeRaw([0x42f6, 0xe979], 'float32', 'ABCD'));
+  });
+
+  it('scales a float32 from its float32-precision value', () => {
+    expect(decodePoint({ type: 'float32', wordOrder: 'ABCD', scale: 0.1, offset: 0 }, [0x42f6, 0xe979])).toBe(12.3456);
+  });
+
+  it('keeps float64 values as read', () => {
+    expect(decodePoint({ type: 'float64', wordOrder: 'ABCD', scale: 1, offset: 0 }, [0xc093, 0x4a45, 0x6d5c, 0xfaad])).toBe(-1234.5678);
   });
 });

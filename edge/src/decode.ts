@@ -1,5 +1,7 @@
 import { REGISTER_WIDTH } from '@qingliu/protocol';
 import type { RegisterType, WordOrder } from '@qingliu/protocol';
+import { scaleDecimal } from './decimal.js';
+import { shortestFloat32 } from './float32.js';
 
 export interface DecodablePoint {
   type: RegisterType;
@@ -40,11 +42,15 @@ export function decodeRaw(registers: ArrayLike<number>, type: RegisterType, word
   }
 }
 
-/** The engineering value of a point: `raw * scale + offset`. */
+/**
+ * The engineering value of a point: `raw * scale + offset`, in decimal (decimal.ts). A float32 is taken at float32
+ * precision first (`shortestFloat32`: 123.456, not 123.45600128173828): the decimal the analyzer
+ * means, which reads back as exactly the float32 it sent.
+ */
 export function decodePoint(point: DecodablePoint, registers: ArrayLike<number>): number {
-  const raw = decodeRaw(registers, point.type, point.wordOrder);
-  // Dividing by 100 gives 739 -> 7.39 exactly where multiplying by 0.01 gives 7.390000000000001.
-  const inverse = 1 / point.scale;
-  const scaled = Number.isInteger(inverse) ? raw / inverse : raw * point.scale;
-  return scaled + point.offset;
+  const read = decodeRaw(registers, point.type, point.wordOrder);
+  const raw = point.type === 'float32' ? shortestFloat32(read) : read;
+  if (point.scale === 1 && point.offset === 0) return raw;
+  // In decimal: 739 x 0.01 is 7.39, where binary arithmetic gives 7.390000000000001.
+  return scaleDecimal(raw, point.scale, point.offset);
 }

@@ -20,7 +20,8 @@ const IMAGE: { type: RegisterType; address: number; pollutant: string; functionC
   { type: 'uint16', address: 1, pollutant: 'w21003', functionCode: 3, value: 54321 },
   { type: 'int32', address: 2, pollutant: 'w01001', functionCode: 3, value: -123456789 },
   { type: 'uint32', address: 4, pollutant: 'w21011', functionCode: 4, value: 3123456789 },
-  { type: 'float32', address: 6, pollutant: 'w00000', functionCode: 4, value: Math.fround(123.456) },
+  // Decoded at float32 precision: the shortest decimal that is the same float32 (123.45600128173828 exactly).
+  { type: 'float32', address: 6, pollutant: 'w00000', functionCode: 4, value: 123.456 },
   { type: 'float64', address: 8, pollutant: 'w21001', functionCode: 4, value: -98765.4321 },
 ];
 const UNIT_OF_ORDER: Record<WordOrder, number> = { ABCD: 1, CDAB: 2, BADC: 3, DCBA: 4 };

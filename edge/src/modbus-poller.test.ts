@@ -34,7 +34,8 @@ function deviceConfig(device: { host: string; port: number; unitId: number }, po
 function tolerance(point: PointConfig, expected: number): number {
   switch (point.type) {
     case 'float32':
-      return Math.abs(expected - Math.fround(expected)) + 1e-12;
+      // The model's value rounded to a float32 and read back as the shortest decimal of that float32: within one float32 step.
+      return Math.abs(expected) * 2 ** -23 + 1e-12;
     case 'float64':
       return 1e-12;
     default:
