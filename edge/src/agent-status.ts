@@ -8,7 +8,7 @@ import type { OutboxUsage } from './outbox.js';
  * What an agent publishes, retained, on `qingliu/v1/<enterprise>/<agentId>/status`:
  *
  *   {"agentId","enterprise","online":true,"ts",
- *    "devices":{"<device>":{"online":true,"since":ts} | {"online":false,"since":ts,"error":"..."}},
+ *    "devices":{"<device>":{"online":true,"since":ts[,"failedPoints":[...]]} | {"online":false,"since":ts,"error":"..."}},
  *    "outbox":{"readings","bytes","maxBytes","refused"}}
  *
  * Its MQTT last will (and its goodbye on a clean stop) is
@@ -70,9 +70,13 @@ export function createAgentStatusPublisher(params: {
   };
   return {
     device(device, status) {
+      const before = devices[device];
       devices[device] = status;
-      if (status.online) logger.info({ device }, `device ${device} online`);
-      else logger.warn({ device, error: status.error }, `device ${device} offline`);
+      // A change of the failed points alone is logged by the poller; here, a device coming and going.
+      if (before?.online !== status.online || before.since !== status.since) {
+        if (status.online) logger.info({ device }, `device ${device} online`);
+        else logger.warn({ device, error: status.error }, `device ${device} offline`);
+      }
       publish();
     },
     publish,

@@ -121,6 +121,7 @@ export async function startEdgeAgent(params: EdgeAgentParameters): Promise<EdgeA
         outfall: s.outfall,
         device: s.device,
         pollutant: s.pollutant,
+        ...(s.channel === undefined ? {} : { channel: s.channel }),
         value: s.value,
         unit: s.unit,
         ts: s.ts,

@@ -1,6 +1,17 @@
-import { POLLUTANTS } from '@qingliu/protocol';
+import { HJ212_WATER_CODES } from '@qingliu/protocol';
 import type { EdgeConfig } from './config.js';
+import type { PointFailure } from './modbus-failures.js';
 import { createDevicePoller, deviceAddress } from './modbus-poller.js';
+
+/** One decoded value of a commissioning poll. */
+export interface CommissionValue {
+  name: string;
+  /** Set on a second instance of a code. */
+  channel?: string;
+  value: number;
+  unit: string;
+  flag: string;
+}
 
 /** One device's answer to a commissioning poll. */
 export type CommissionResult =
@@ -10,10 +21,14 @@ export type CommissionResult =
       address: string;
       ok: true;
       ts: number;
-      /** Pollutant code -> decoded value, its unit and flag. */
-      values: Record<string, { name: string; value: number; unit: string; flag: string }>;
+      /** Code (`<code>/<channel>` for a second instance) -> decoded value, its unit and flag. */
+      values: Record<string, CommissionValue>;
+      /** Points the device answered with a Modbus exception: function code, address, exception. */
+      failedPoints?: PointFailure[];
     }
   | { device: string; outfall: string; address: string; ok: false; error: string };
+
+const keyOf = (s: { pollutant: string; channel?: string | undefined }): string => (s.channel === undefined ? s.pollutant : `${s.pollutant}/${s.channel}`);
 
 /**
  * Polls every configured device once, all at the same time, so an operator
@@ -30,11 +45,15 @@ export async function pollEveryDeviceOnce(config: EdgeConfig): Promise<Commissio
         // In the config's order, as the operator wrote the points down.
         const values = Object.fromEntries(
           device.points
-            .map((p) => samples.find((s) => s.pollutant === p.pollutant))
+            .map((p) => samples.find((s) => keyOf(s) === keyOf(p)))
             .filter((s) => s !== undefined)
-            .map((s) => [s.pollutant, { name: POLLUTANTS[s.pollutant].name, value: s.value, unit: s.unit, flag: s.flag }]),
+            .map((s) => [
+              keyOf(s),
+              { name: HJ212_WATER_CODES[s.pollutant].name, ...(s.channel === undefined ? {} : { channel: s.channel }), value: s.value, unit: s.unit, flag: s.flag },
+            ]),
         );
-        return { ...base, ok: true, ts: samples[0]?.ts ?? Date.now(), values };
+        const failedPoints = poller.status()?.failedPoints;
+        return { ...base, ok: true, ts: samples[0]?.ts ?? Date.now(), values, ...(failedPoints ? { failedPoints } : {}) };
       } catch (error) {
         return { ...base, ok: false, error: error instanceof Error ? error.message : String(error) };
       } finally {
@@ -44,10 +63,16 @@ export async function pollEveryDeviceOnce(config: EdgeConfig): Promise<Commissio
   );
 }
 
-/** A result as one line for people: `dev-1  out-1  COD 48.73 mg/L  pH 7.39 pH ...`. */
+/**
+ * A result as one line for people: `dev-1  out-1  COD 48.73 mg/L  pH 7.39 pH ...`, then each
+ * refused point: `NOT READ FC 4 address 6 (w01018): Modbus exception 2, illegal data address (非法数据地址)`.
+ */
 export function formatCommissionResult(result: CommissionResult): string {
   const head = `${result.device}  ${result.outfall}  ${result.address}`;
   if (!result.ok) return `${head}  FAILED: ${result.error}`;
-  const values = Object.values(result.values).map((v) => `${v.name} ${v.value} ${v.unit}${v.flag === 'N' ? '' : ` [${v.flag}]`}`);
-  return `${head}  ${values.join('  ')}`;
+  const values = Object.values(result.values).map(
+    (v) => `${v.name}${v.channel === undefined ? '' : `[${v.channel}]`} ${v.value} ${v.unit}${v.flag === 'N' ? '' : ` [${v.flag}]`}`,
+  );
+  const refused = (result.failedPoints ?? []).map((f) => `NOT READ ${f.error}`);
+  return `${head}  ${[...values, ...refused].join('  ')}`;
 }

@@ -118,6 +118,39 @@ describe('parseEdgeConfig', () => {
     expect(message).toContain('devices.0.points.1.pollutant');
   });
 
+  it('takes any HJ 212-2017 water code, and a second instance of a code by its channel id', () => {
+    const input = validConfig();
+    (input['devices'] as { points: Record<string, unknown>[] }[])[0]!.points = [
+      { pollutant: 'w00000', functionCode: 4, address: 0, type: 'float32' },
+      { pollutant: 'w00001', functionCode: 4, address: 2, type: 'uint32' },
+      { pollutant: 'w01018', functionCode: 4, address: 4, type: 'float32' },
+      { pollutant: 'w01018', channel: 'cod-2', functionCode: 4, address: 6, type: 'float32' },
+      { pollutant: 'w20111', functionCode: 3, address: 0, type: 'uint16', scale: 0.01 },
+    ];
+    const points = parseEdgeConfig(input).devices[0]!.points;
+    expect(points.map((p) => [p.pollutant, p.channel, p.unit])).toEqual([
+      ['w00000', undefined, 'm3/h'],
+      ['w00001', undefined, 'm3'],
+      ['w01018', undefined, 'mg/L'],
+      ['w01018', 'cod-2', 'mg/L'],
+      ['w20111', undefined, 'ug/L'],
+    ]);
+  });
+
+  it('refuses a second instance of a code without a channel id, a channel id twice, and a channel with no primary instance', () => {
+    const input = validConfig();
+    const device = (input['devices'] as { points: Record<string, unknown>[] }[])[0]!;
+    const cod = { pollutant: 'w01018', functionCode: 4, address: 4, type: 'float32' };
+    device.points = [cod, { ...cod, address: 6 }];
+    expect(configError(input).message).toMatch(/devices\.0\.points\.1\.pollutant: w01018 is already read by an earlier point of this device; give this one a channel id/);
+    device.points = [cod, { ...cod, address: 6, channel: 'b' }, { ...cod, address: 8, channel: 'b' }];
+    expect(configError(input).message).toMatch(/devices\.0\.points\.2\.channel: channel b of w01018 is already read/);
+    device.points = [{ ...cod, channel: 'b' }];
+    expect(configError(input).message).toMatch(/devices\.0\.points\.0\.channel: w01018 has no primary point on this device/);
+    device.points = [{ ...cod, channel: 'cod 2' }];
+    expect(configError(input).message).toContain('devices.0.points.0.channel');
+  });
+
   it('rejects a value that runs past the last register', () => {
     const input = validConfig();
     Object.assign((input['devices'] as { points: Record<string, unknown>[] }[])[0]!.points[0]!, { address: 65535 });
@@ -157,6 +190,29 @@ describe('loadEdgeConfig', () => {
     expect(config.devices.map((d) => d.id)).toEqual(['ent-a-dw001-mon', 'ent-a-dw002-mon']);
     expect(config.devices[1]!.points[0]!.wordOrder).toBe('CDAB');
     expect(config.devices[1]!.timeoutMs).toBe(1000);
+  });
+
+  it('refuses a code that is not an HJ 212-2017 water code when it loads, naming the field and the file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'qingliu-edge-config-'));
+    try {
+      const file = join(dir, 'edge.yaml');
+      const yaml = (code: string): string =>
+        'agentId: a\nenterprise: e\nmqtt: { url: "mqtt://x:1", username: u, password: p }\nkeyDir: k\n' +
+        'devices:\n  - { id: d, outfall: o, transport: tcp, host: h, port: 502, unitId: 1, points: [\n' +
+        '      { pollutant: w00000, functionCode: 4, address: 0, type: float32 },\n' +
+        `      { pollutant: ${code}, functionCode: 4, address: 2, type: float32 } ] }\n`;
+      await writeFile(file, yaml('w12345'));
+      await expect(loadEdgeConfig(file)).rejects.toMatchObject({
+        code: 'CONFIG_INVALID',
+        message: expect.stringMatching(/devices\.0\.points\.1\.pollutant: w12345 is not in the HJ 212-2017 water code table.*\(in .*edge\.yaml\)/),
+      });
+      await writeFile(file, yaml('COD'));
+      await expect(loadEdgeConfig(file)).rejects.toMatchObject({ message: expect.stringContaining('devices.0.points.1.pollutant: "COD" is not an HJ 212 water code') });
+      await writeFile(file, yaml('w01019'));
+      expect((await loadEdgeConfig(file)).devices[0]!.points[1]).toMatchObject({ pollutant: 'w01019', unit: 'mg/L' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('reports a bad field with the file and the path', async () => {

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { POLLUTANTS, POLLUTANT_CODES, QingliuError, idSchema } from '@qingliu/protocol';
+import { HJ212_WATER_CODES, QingliuError, hj212CodeProblem, idSchema } from '@qingliu/protocol';
+import type { Hj212Code } from '@qingliu/protocol';
 import { REGISTER_TYPES, REGISTER_WIDTH, WORD_ORDERS } from '@qingliu/protocol';
 
 /** Defaults of the edge config; the comments give the units. */
@@ -27,10 +28,26 @@ export const EDGE_DEFAULTS = {
   outboxDir: 'outbox',
 } as const;
 
+/** An HJ 212-2017 water code (protocol's hj212-codes.ts); a bad one is named with the reason. */
+const waterCodeSchema = z.string().transform((code, ctx): Hj212Code => {
+  const problem = hj212CodeProblem(code);
+  if (problem !== undefined) {
+    ctx.addIssue({ code: 'custom', message: problem });
+    return z.NEVER;
+  }
+  return code as Hj212Code;
+});
+
 export const pointConfigSchema = z
   .strictObject({
-    /** HJ 212 pollutant code, e.g. w01018 (COD). */
-    pollutant: z.enum(POLLUTANT_CODES),
+    /** HJ 212-2017 water code, e.g. w01018 (COD), w00001 (cumulative flow). */
+    pollutant: waterCodeSchema,
+    /**
+     * Which instance of the code, when the device has more than one (a second COD analyzer):
+     * the first point of a code has none (the primary instance, the one charged); each further
+     * point of the same code needs its own channel id.
+     */
+    channel: idSchema.optional(),
     /** 3 = read holding registers, 4 = read input registers. */
     functionCode: z.union([z.literal(3), z.literal(4)]),
     /** Zero-based register address (protocol address, not the 4xxxx/3xxxx label). */
@@ -39,7 +56,7 @@ export const pointConfigSchema = z
     wordOrder: z.enum(WORD_ORDERS).default(EDGE_DEFAULTS.wordOrder),
     scale: z.number().refine(Number.isFinite, 'expected a finite number').default(EDGE_DEFAULTS.scale),
     offset: z.number().refine(Number.isFinite, 'expected a finite number').default(EDGE_DEFAULTS.offset),
-    /** Unit of the scaled value. Default: the unit Qingliu carries the pollutant in. */
+    /** Unit of the scaled value. Default: the unit Qingliu carries the code in (protocol/README.md). */
     unit: z.string().min(1).max(16).optional(),
   })
   .superRefine((point, ctx) => {
@@ -51,7 +68,7 @@ export const pointConfigSchema = z
       });
     }
   })
-  .transform((point) => ({ ...point, unit: point.unit ?? POLLUTANTS[point.pollutant].unit }));
+  .transform((point) => ({ ...point, unit: point.unit ?? HJ212_WATER_CODES[point.pollutant].unit }));
 
 /** A bit (0 = least significant) of the device's status register. */
 const bitSchema = z.number().int().min(0).max(15);
@@ -123,16 +140,30 @@ const rtuDeviceSchema = z.strictObject({
 export const deviceConfigSchema = z
   .discriminatedUnion('transport', [tcpDeviceSchema, rtuDeviceSchema])
   .superRefine((device, ctx) => {
+    // One primary instance per code (no channel), and distinct channel ids for the others.
     const seen = new Set<string>();
     device.points.forEach((point, i) => {
-      if (seen.has(point.pollutant)) {
+      const key = `${point.pollutant}/${point.channel ?? ''}`;
+      if (seen.has(key)) {
         ctx.addIssue({
           code: 'custom',
-          path: ['points', i, 'pollutant'],
-          message: `${point.pollutant} is already read by an earlier point of this device`,
+          path: ['points', i, point.channel === undefined ? 'pollutant' : 'channel'],
+          message:
+            point.channel === undefined
+              ? `${point.pollutant} is already read by an earlier point of this device; give this one a channel id (e.g. channel: ${point.pollutant}-2)`
+              : `channel ${point.channel} of ${point.pollutant} is already read by an earlier point of this device`,
         });
       }
-      seen.add(point.pollutant);
+      seen.add(key);
+    });
+    device.points.forEach((point, i) => {
+      if (point.channel !== undefined && !seen.has(`${point.pollutant}/`)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['points', i, 'channel'],
+          message: `${point.pollutant} has no primary point on this device (one without a channel, the one charged); leave the channel out of one of its points`,
+        });
+      }
     });
   });
 

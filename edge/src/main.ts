@@ -4,7 +4,7 @@
  *
  *   qingliu-edge keys --config edge.yaml          make (first time) and print the device keys to enrol
  *   qingliu-edge once --config edge.yaml [--json] poll every device once, print the decoded values;
- *                                                 exit 1 naming the devices that failed
+ *                                                 exit 1 naming the devices that failed and the points refused
  *   qingliu-edge run  --config edge.yaml          poll, sign and publish until SIGINT/SIGTERM
  *
  * LOG_LEVEL (default info) sets the pino level; logs go to stdout, except for
@@ -51,6 +51,11 @@ try {
     const failed = results.filter((r) => !r.ok).map((r) => r.device);
     if (failed.length > 0) {
       console.error(`qingliu-edge: ${failed.length} of ${results.length} devices did not answer: ${failed.join(', ')}`);
+      process.exitCode = 1;
+    }
+    const refused = results.flatMap((r) => (r.ok ? (r.failedPoints ?? []).map((f) => `${r.device} ${f.error}`) : []));
+    if (refused.length > 0) {
+      console.error(`qingliu-edge: ${refused.length} points were not read (the other points were):\n  ${refused.join('\n  ')}`);
       process.exitCode = 1;
     }
   } else if (command === 'run') {

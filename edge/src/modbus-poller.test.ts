@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { LAYOUT_NAMES, createOutfallModel, describePoints, startModbusDevice } from '@qingliu/firmware-sim';
 import type { LayoutName, ModbusDevice } from '@qingliu/firmware-sim';
 import { isQingliuError } from '@qingliu/protocol';
+import type { PollutantCode } from '@qingliu/protocol';
 import { sleep, waitFor } from '@qingliu/testkit';
 import { parseEdgeConfig } from './config.js';
 import type { DeviceConfig, PointConfig } from './config.js';
@@ -104,7 +105,7 @@ describe('device poller against simulated analyzers', () => {
       const expected = model.valuesAt(T0);
       for (const sample of samples) {
         const point = config.points.find((p) => p.pollutant === sample.pollutant)!;
-        const want = expected[sample.pollutant];
+        const want = expected[sample.pollutant as PollutantCode];
         expect(Math.abs(sample.value - want)).toBeLessThanOrEqual(tolerance(point, want));
         expect(sample).toMatchObject({ device: 'dev-1', outfall: 'out-1', unit: point.unit, ts: T0 + 5, flag: 'N' });
       }
@@ -188,20 +189,26 @@ describe('device poller against simulated analyzers', () => {
     expect(lines.some((l) => l.level === 30 && l.msg.includes('answers again'))).toBe(true);
   });
 
-  it('times out on a device that accepts the connection but never answers', async () => {
+  it('times out on a device that accepts the connection but never answers, and says which unit to check (in Chinese too)', async () => {
     const silent = await startSilentServer();
     try {
+      const { logger, lines } = logSink();
       const poller = createDevicePoller({
-        device: deviceConfig({ host: '127.0.0.1', port: silent.port, unitId: 1 }, describePoints('abcd-compact'), {
+        device: deviceConfig({ host: '127.0.0.1', port: silent.port, unitId: 17 }, describePoints('abcd-compact'), {
           timeoutMs: 150,
         }),
         onSamples: () => undefined,
+        logger,
       });
       pollers.push(poller);
       const startedAt = Date.now();
       const error: unknown = await poller.pollOnce().catch((e: unknown) => e);
       expect(isQingliuError(error, 'DEVICE_UNREACHABLE')).toBe(true);
       expect(Date.now() - startedAt).toBeLessThan(1_000);
+      const said = 'no answer from unit 17: check the unit id and wiring (从站 17 无应答：请检查站号和接线)';
+      expect((error as Error).message).toContain(said);
+      expect(poller.status()).toMatchObject({ online: false, error: said });
+      expect(lines.find((l) => l.level === 40)?.msg).toContain(said);
     } finally {
       await Promise.all(pollers.splice(0).map((p) => p.close()));
       await silent.close();

@@ -1,11 +1,14 @@
 import ModbusSerial from 'modbus-serial';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
-import { QingliuError } from '@qingliu/protocol';
-import type { PollutantCode, QualityFlag } from '@qingliu/protocol';
+import { QingliuError, REGISTER_WIDTH } from '@qingliu/protocol';
+import type { Hj212Code, QualityFlag } from '@qingliu/protocol';
 import type { DeviceConfig, PointConfig, StatusBitConfig, StatusRegisterConfig } from './config.js';
 import { createAbandoner } from './abandoner.js';
 import { decodePoint } from './decode.js';
+import { flagOf, flagsOfWord } from './status-flags.js';
+import { describeError, describeException, isNoAnswer, isRequestException, modbusExceptionCode, noAnswerMessage, pointFailure, registerName } from './modbus-failures.js';
+import type { PointFailure } from './modbus-failures.js';
 import { planBitRequests, planRequests } from './request-plan.js';
 import type { ReadRequest } from './request-plan.js';
 import { acquireSerialLine, isModbusException } from './serial-line.js';
@@ -14,7 +17,9 @@ import { acquireSerialLine, isModbusException } from './serial-line.js';
 export interface PolledSample {
   device: string;
   outfall: string;
-  pollutant: PollutantCode;
+  pollutant: Hj212Code;
+  /** Which instance of `pollutant`, on a device's second point of a code; absent on the primary one. */
+  channel?: string;
   /** Scaled value, in `unit`. */
   value: number;
   unit: string;
@@ -23,7 +28,8 @@ export interface PolledSample {
   /**
    * HJ 212 data flag: 'N', or from the device's status register and status
    * bits 'M' (maintenance), 'D' (fault), 'C' (calibration); fault wins, then
-   * maintenance. A poll that fails yields no samples at all.
+   * maintenance. A poll that fails yields no samples at all; a point the
+   * device answers with a Modbus exception yields none (DeviceStatus.failedPoints says why).
    */
   flag: QualityFlag;
 }
@@ -35,6 +41,11 @@ export interface DeviceStatus {
   since: number;
   /** Why it does not answer (offline only). */
   error?: string;
+  /**
+   * Online only: the points the device answered with a Modbus exception at its last poll (the
+   * others were read and published), each with its function code, address and exception.
+   */
+  failedPoints?: PointFailure[];
 }
 
 export interface DevicePollerParameters {
@@ -43,7 +54,7 @@ export interface DevicePollerParameters {
   logger?: Logger;
   /** Called with the samples of each successful poll (never with an empty list). */
   onSamples: (samples: PolledSample[]) => void;
-  /** Called when the device starts or stops answering (and after its first poll). */
+  /** Called when the device starts or stops answering (and after its first poll), and when its failed points change. */
   onStatus?: (status: DeviceStatus) => void;
   /** Sample time source, milliseconds since the epoch. Default Date.now. */
   clock?: () => number;
@@ -62,6 +73,8 @@ export interface DevicePoller {
    * retryable) when the device cannot be reached or does not answer.
    */
   pollOnce(): Promise<PolledSample[]>;
+  /** What the last poll found (undefined before the first): online or not, and the points that failed. */
+  status(): DeviceStatus | undefined;
   /** Stops polling, abandons a poll in flight and closes the connection. */
   close(): Promise<void>;
 }
@@ -77,25 +90,27 @@ type StatusItem = StatusRegisterConfig & { type: 'uint16'; status: true };
 type PlanItem = PointConfig | StatusItem;
 const isStatus = (item: PlanItem): item is StatusItem => 'status' in item;
 
+/** What one poll read: the samples, the points answered with an exception, or why the whole poll failed. */
+interface PollReading {
+  samples: PolledSample[];
+  failed: PointFailure[];
+  /** The device answered, but not so that any reading can be made (a status read refused, every point refused). */
+  refused?: { reason: string; cause: unknown };
+}
+
+/** One item read on its own: what a merged request is split into when the device refuses it. */
+const alone = (item: PlanItem): ReadRequest<PlanItem> => ({
+  functionCode: item.functionCode,
+  address: item.address,
+  length: REGISTER_WIDTH[item.type],
+  points: [{ point: item, index: 0 }],
+});
+
 /** Where a device is, for log lines and errors. */
 export function deviceAddress(device: DeviceConfig): string {
   return device.transport === 'tcp'
     ? `${device.host}:${device.port} unit ${device.unitId}`
     : `${device.path} (${device.baudRate} ${device.dataBits}${device.parity[0]!.toUpperCase()}${device.stopBits}) unit ${device.unitId}`;
-}
-
-/** The flags a status word raises. */
-function flagsOfWord(status: StatusRegisterConfig, word: number, into: Set<QualityFlag>): void {
-  const has = (bit: number | undefined): boolean => bit !== undefined && (word & (1 << bit)) !== 0;
-  if (has(status.faultBit)) into.add('D');
-  if (has(status.maintenanceBit)) into.add('M');
-  if (has(status.calibrationBit)) into.add('C');
-}
-
-/** The flag of a poll: fault wins, then maintenance, then calibration. */
-function flagOf(raised: ReadonlySet<QualityFlag>): QualityFlag {
-  for (const flag of ['D', 'M', 'C'] as const) if (raised.has(flag)) return flag;
-  return 'N';
 }
 
 /**
@@ -105,6 +120,14 @@ function flagOf(raised: ReadonlySet<QualityFlag>): QualityFlag {
  * no samples; the connection is dropped and remade on a later poll, waiting
  * longer after each consecutive failure. Each poller owns its own connection
  * and timer, so one device's failure never delays another's polls.
+ *
+ * A request the device answers with a Modbus exception costs only the points
+ * that cause it: a merged request is read again point by point (and, when the
+ * exception says the request does not fit the device, stays split), the other
+ * points are published, and each refused point is named in the status with its
+ * function code, address and exception. A poll fails as a whole when the
+ * device does not answer, when a status register or bit is refused (the flag of
+ * the readings is then unknown), or when every point is refused.
  */
 export function createDevicePoller(params: DevicePollerParameters): DevicePoller {
   const { device, onSamples } = params;
@@ -114,14 +137,35 @@ export function createDevicePoller(params: DevicePollerParameters): DevicePoller
   const maxDelay = Math.max(minDelay, params.reconnectMaxDelayMs ?? DEFAULT_RECONNECT_MAX_DELAY_MS);
   const items: PlanItem[] = [...device.points];
   if (device.statusRegister) items.push({ ...device.statusRegister, type: 'uint16', status: true });
+  // Mutable: a merged request the device refuses for its address range is split for good.
   const plan = planRequests(items);
   const bitPlan = planBitRequests<StatusBitConfig>(device.statusBits ?? []);
   const where = deviceAddress(device);
-  let online: boolean | undefined;
-  const report = (next: boolean, error?: string): void => {
-    if (online === next) return;
-    online = next;
-    params.onStatus?.({ online: next, since: Date.now(), ...(error === undefined ? {} : { error }) });
+  let status: DeviceStatus | undefined;
+  const failedKey = (failed: readonly PointFailure[] | undefined): string => (failed ?? []).map((f) => f.error).join('\n');
+  const report = (next: boolean, detail: { error?: string; failedPoints?: PointFailure[] } = {}): void => {
+    const failedPoints = next && detail.failedPoints && detail.failedPoints.length > 0 ? detail.failedPoints : undefined;
+    if (status?.online === next && failedKey(status.failedPoints) === failedKey(failedPoints)) return;
+    const since = status?.online === next ? status.since : Date.now();
+    status = {
+      online: next,
+      since,
+      ...(!next && detail.error !== undefined ? { error: detail.error } : {}),
+      ...(failedPoints ? { failedPoints } : {}),
+    };
+    params.onStatus?.(status);
+  };
+  /** The points refused at the last poll that read anything (kept while the device is offline). */
+  let refusedPoints: readonly PointFailure[] = [];
+  /** Logs the points that start failing and those that read again. */
+  const logPointChanges = (failed: readonly PointFailure[]): void => {
+    const before = new Set(refusedPoints.map((f) => f.error));
+    const now = new Set(failed.map((f) => f.error));
+    for (const f of failed) if (!before.has(f.error)) logger.warn({ point: f }, `device ${device.id} at ${where}: ${f.error}; its other points are read`);
+    for (const f of refusedPoints) {
+      if (!now.has(f.error)) logger.info({ point: f }, `device ${device.id} at ${where}: ${registerName(f.functionCode, f.address)} (${f.pollutant}) reads again`);
+    }
+    refusedPoints = failed;
   };
 
   let client: ModbusRTU | undefined;
@@ -183,16 +227,58 @@ export function createDevicePoller(params: DevicePollerParameters): DevicePoller
     return (await unlessClosed(answer)).data;
   };
 
-  /** Reads every planned request of one poll from the device and decodes them. */
-  const readAll = async (c: ModbusRTU, ts: number): Promise<PolledSample[]> => {
+  /**
+   * Reads every planned request of one poll from the device and decodes them. Throws when the device
+   * does not answer (or the link fails); a Modbus exception is an answer, and costs only what it names.
+   */
+  const readAll = async (c: ModbusRTU, ts: number): Promise<PollReading> => {
     const samples: PolledSample[] = [];
+    const failed: PointFailure[] = [];
+    let firstRefusal: unknown;
     const raised = new Set<QualityFlag>();
+    const refusedStatus = (what: string, error: unknown, code: number): PollReading => ({
+      samples: [],
+      failed: [],
+      refused: { reason: `status ${what}: ${describeException(code)}; the readings' flag cannot be known`, cause: error },
+    });
     for (const request of bitPlan) {
-      const bits = await readBits(c, request);
+      let bits: boolean[];
+      try {
+        bits = await readBits(c, request);
+      } catch (error) {
+        const code = modbusExceptionCode(error);
+        if (code === undefined || isNoAnswer(error)) throw error;
+        return refusedStatus(`bits ${registerName(request.functionCode, request.address)} (${request.length})`, error, code);
+      }
       for (const { bit, index } of request.bits) if (bits[index] === !bit.activeLow) raised.add(bit.flag);
     }
-    for (const request of plan) {
-      const words = await read(c, request);
+    // This poll's requests: the plan, and the points of a refused merged request one by one.
+    const queue = [...plan];
+    for (let i = 0; i < queue.length; i++) {
+      const request = queue[i]!;
+      let words: number[];
+      try {
+        words = await read(c, request);
+      } catch (error) {
+        const code = modbusExceptionCode(error);
+        if (code === undefined || isNoAnswer(error)) throw error;
+        if (request.points.length > 1) {
+          // Which point does the device refuse? Each is read on its own: in this poll, and from now on
+          // when the exception says the request does not fit the device (a register it lacks).
+          const singles = request.points.map(({ point }) => alone(point));
+          queue.splice(i + 1, 0, ...singles);
+          if (isRequestException(code)) {
+            plan.splice(plan.indexOf(request), 1, ...singles);
+            logger.debug({ request: registerName(request.functionCode, request.address), length: request.length, code }, 'merged request refused; its points are read one by one');
+          }
+          continue;
+        }
+        const item = request.points[0]!.point;
+        if (isStatus(item)) return refusedStatus(`register ${registerName(item.functionCode, item.address)}`, error, code);
+        firstRefusal ??= error;
+        failed.push(pointFailure(item, code));
+        continue;
+      }
       for (const { point, index } of request.points) {
         if (isStatus(point)) {
           flagsOfWord(point, words[index]!, raised);
@@ -203,43 +289,59 @@ export function createDevicePoller(params: DevicePollerParameters): DevicePoller
           logger.warn({ pollutant: point.pollutant, address: point.address }, 'point decoded to a non-finite value; skipped');
           continue;
         }
-        samples.push({ device: device.id, outfall: device.outfall, pollutant: point.pollutant, value, unit: point.unit, ts, flag: 'N' });
+        samples.push({
+          device: device.id,
+          outfall: device.outfall,
+          pollutant: point.pollutant,
+          ...(point.channel === undefined ? {} : { channel: point.channel }),
+          value,
+          unit: point.unit,
+          ts,
+          flag: 'N',
+        });
       }
+    }
+    if (failed.length > 0 && failed.length === device.points.length) {
+      return { samples: [], failed, refused: { reason: `every point was refused: ${failed.map((f) => f.error).join('; ')}`, cause: firstRefusal } };
     }
     const flag = flagOf(raised);
     for (const sample of samples) sample.flag = flag;
-    return samples;
+    return { samples, failed };
+  };
+
+  /** Counts a failed poll, reports the device offline and gives the error the poll rejects with. */
+  const failed = (error: unknown, reason: string): QingliuError => {
+    failures += 1;
+    report(false, { error: reason });
+    const log = { err: error, failures, retryInMs: retryDelay() };
+    if (failures === 1) logger.warn(log, `device ${device.id} at ${where} failed: ${reason}`);
+    else logger.debug(log, `device ${device.id} at ${where} still failing: ${reason}`);
+    return new QingliuError('DEVICE_UNREACHABLE', `device ${device.id} at ${where}: ${reason}`, { retryable: true, cause: error });
   };
 
   const poll = async (): Promise<PolledSample[]> => {
     if (closed) throw closedError();
     const ts = clock();
     let c: ModbusRTU | undefined;
+    let reading: PollReading;
     try {
-      const samples = await withClient((used) => {
+      reading = await withClient((used) => {
         c = used;
         return readAll(used, ts);
       });
-      if (failures > 0) logger.info({ failures }, `device ${device.id} at ${where} answers again`);
-      failures = 0;
-      report(true);
-      if (samples.length > 0) onSamples(samples);
-      return samples;
     } catch (error) {
       if (closed) throw closedError();
-      failures += 1;
       // A Modbus exception is an answer: the connection is fine. Anything else may leave it unusable.
       if (!isModbusException(error)) drop(c ?? client);
-      const reason = describeError(error);
-      report(false, reason);
-      const log = { err: error, failures, retryInMs: retryDelay() };
-      if (failures === 1) logger.warn(log, `device ${device.id} at ${where} failed: ${reason}`);
-      else logger.debug(log, `device ${device.id} at ${where} still failing: ${reason}`);
-      throw new QingliuError('DEVICE_UNREACHABLE', `device ${device.id} at ${where}: ${reason}`, {
-        retryable: true,
-        cause: error,
-      });
+      throw failed(error, isNoAnswer(error) ? noAnswerMessage(device.unitId) : describeError(error));
     }
+    if (reading.refused) throw failed(reading.refused.cause, reading.refused.reason);
+    if (failures > 0) logger.info({ failures }, `device ${device.id} at ${where} answers again`);
+    failures = 0;
+    logPointChanges(reading.failed);
+    report(true, { failedPoints: reading.failed });
+    if (reading.samples.length > 0) onSamples(reading.samples);
+    return reading.samples;
   };
 
   const retryDelay = (): number => (failures === 0 ? 0 : Math.min(maxDelay, minDelay * 2 ** Math.min(failures - 1, 30)));
@@ -272,6 +374,7 @@ export function createDevicePoller(params: DevicePollerParameters): DevicePoller
       timer = setTimeout(() => void tick(), 0);
     },
     pollOnce,
+    status: () => status,
     async close() {
       if (closed) return inFlight.then(() => undefined);
       closed = true;
@@ -291,13 +394,3 @@ export function createDevicePoller(params: DevicePollerParameters): DevicePoller
     },
   };
 }
-
-/** modbus-serial rejects timeouts with plain objects ({ name, message, errno }), not Errors. */
-function describeError(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  if (typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string') {
-    return (error as { message: string }).message;
-  }
-  return String(error);
-}
-
