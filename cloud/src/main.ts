@@ -14,6 +14,7 @@ import { pino } from 'pino';
 import { isQingliuError } from '@qingliu/protocol';
 import type { PollutantCode } from '@qingliu/protocol';
 import { createEmbeddedBroker } from './broker/embedded-broker.js';
+import type { EmbeddedBroker } from './broker/embedded-broker.js';
 import { createDurableLedger } from './chain/durable-ledger.js';
 import { createEvmLedger } from './chain/evm-ledger.js';
 import { createProofService } from './proofs/proof-service.js';
@@ -101,8 +102,9 @@ async function main(): Promise<void> {
   const closers: (() => Promise<void>)[] = [];
 
   let mqttUrl = config.mqtt.url;
+  let broker: EmbeddedBroker | undefined;
   if (config.embeddedBroker) {
-    const broker = await createEmbeddedBroker({
+    broker = await createEmbeddedBroker({
       host: config.embeddedBroker.host,
       port: config.embeddedBroker.port,
       accounts: config.embeddedBroker.accounts,
@@ -110,8 +112,9 @@ async function main(): Promise<void> {
       registry,
       logger: logger.child({ stage: 'broker' }),
     });
-    closers.push(() => broker.close());
-    mqttUrl ??= broker.url;
+    const started = broker;
+    closers.push(() => started.close());
+    mqttUrl ??= started.url;
   }
   if (!mqttUrl) throw new Error('mqtt.url is required without an embedded broker');
   const password = config.mqtt.passwordEnv ? process.env[config.mqtt.passwordEnv] : config.mqtt.password;
@@ -234,7 +237,12 @@ async function main(): Promise<void> {
     port: config.http.port,
     store,
     registry,
-    metrics: { ingest: () => cloud.ingester.stats(), batchesSettled: () => cloud.settler?.settled().length ?? 0 },
+    metrics: {
+      ingest: () => cloud.ingester.stats(),
+      batchesSettled: () => cloud.settler?.settled().length ?? 0,
+      ...(broker ? { brokerRefusals: broker.refusalsByReason } : {}),
+      statusRefused: agentStatus.refused,
+    },
     status: () => cloud.status(),
     ...(ledger && config.settlement
       ? {

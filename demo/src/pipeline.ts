@@ -359,7 +359,12 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
         contract: ledgerAddress,
         txHashOf: (batch) => cloud.settler?.settled().find((b) => b.batch === batch)?.receipt.txHash,
       }),
-      metrics: { ingest: () => cloud.ingester.stats(), batchesSettled: () => cloud.settler?.settled().length ?? 0 },
+      metrics: {
+        ingest: () => cloud.ingester.stats(),
+        batchesSettled: () => cloud.settler?.settled().length ?? 0,
+        brokerRefusals: broker.refusalsByReason,
+        statusRefused: agentStatus.refused,
+      },
       status: () => cloud.status(),
       dashboards: { rpcUrl: anvil.rpcUrl, contract: ledgerAddress, blacklist: blacklistAddress, alertRegistry: alertRegistry.address },
       logger: logger.child({ stage: 'api' }),

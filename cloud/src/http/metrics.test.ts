@@ -37,4 +37,17 @@ describe('Prometheus metrics', () => {
     expect(await rejected()).toMatchObject({ SIGNATURE_INVALID: 5, STORE_UNAVAILABLE: 1, DUPLICATE: 0 });
     expect((await registry.metrics()).match(/^qingliu_ingest_messages_total 0$/m)).not.toBeNull();
   });
+
+  it("exports the embedded broker's refusals by reason, each at 0 from the start, and the status watcher's", async () => {
+    const refusals = { 'bad-credentials': 0, 'client-id-not-owned': 0, 'publish-not-allowed': 0, 'subscribe-not-allowed': 0 };
+    let statusRefused = 0;
+    const registry = createMetricsRegistry({ ingest: emptyIngestStats, batchesSettled: () => 0, brokerRefusals: () => refusals, statusRefused: () => statusRefused });
+    const broker = async (): Promise<Record<string, number>> =>
+      Object.fromEntries([...(await registry.metrics()).matchAll(/^qingliu_broker_refusals_total\{reason="([a-z-]+)"\} (\d+)$/gm)].map((m) => [m[1]!, Number(m[2])]));
+    expect(await broker()).toEqual(refusals);
+    refusals['client-id-not-owned'] = 3;
+    statusRefused = 2;
+    expect(await broker()).toEqual({ ...refusals, 'client-id-not-owned': 3 });
+    expect((await registry.metrics()).match(/^qingliu_agent_status_refused_total 2$/m)).not.toBeNull();
+  });
 });

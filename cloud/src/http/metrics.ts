@@ -1,10 +1,16 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { QingliuErrorCode } from '@qingliu/protocol';
+import type { BrokerRefusalReason } from '../broker/broker-accounts.js';
+import { BROKER_REFUSAL_REASONS } from '../broker/broker-accounts.js';
 import type { IngestStats } from '../ingest/ingest-stats.js';
 
 export interface MetricsSources {
   ingest: () => IngestStats;
   batchesSettled: () => number;
+  /** The embedded broker's refusals by reason (left out with an external broker, which counts its own). */
+  brokerRefusals?: () => Readonly<Record<BrokerRefusalReason, number>>;
+  /** Device entries the status watcher refused from agents' reports (not the reporting agent's own devices). */
+  statusRefused?: () => number;
 }
 
 /** Why the ingester refuses a message (`IngestStats.rejected`; ingest/batch-verifier.ts, ingester.ts). */
@@ -89,6 +95,19 @@ export function createMetricsRegistry(sources: MetricsSources): Registry {
     values: INGEST_REJECT_REASONS,
     read: () => sources.ingest().rejected,
   });
+  const { brokerRefusals, statusRefused } = sources;
+  if (brokerRefusals) {
+    labelledCounter(registry, {
+      name: 'qingliu_broker_refusals_total',
+      help: 'Connections, publishes and subscriptions the embedded broker refused, by reason',
+      label: 'reason',
+      values: BROKER_REFUSAL_REASONS,
+      read: brokerRefusals,
+    });
+  }
+  if (statusRefused) {
+    followedCounter(registry, 'qingliu_agent_status_refused_total', "Devices named in an agent's status report that are not its own", statusRefused);
+  }
   followedCounter(registry, 'qingliu_store_retries_total', 'Store calls that failed and were retried', () => sources.ingest().storeRetries);
   new Gauge({
     name: 'qingliu_batches_settled',
