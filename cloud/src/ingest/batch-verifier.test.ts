@@ -6,7 +6,7 @@ import { verifyBatchMessage } from './batch-verifier.js';
 const keyA = generateDeviceKeyPair();
 const keyB = generateDeviceKeyPair();
 const registry = new DeviceRegistry([
-  { device: 'dev-a', enterprise: 'ent-a', outfall: 'out-1', publicKey: keyA.publicKeyHex, sampleIntervalMs: 1000 },
+  { device: 'dev-a', enterprise: 'ent-a', outfall: 'out-1', publicKey: keyA.publicKeyHex, sampleIntervalMs: 1000, channels: ['cod-2'] },
   { device: 'dev-b', enterprise: 'ent-b', outfall: 'out-9', publicKey: keyB.publicKeyHex, sampleIntervalMs: 1000 },
 ]);
 
@@ -84,7 +84,15 @@ describe('verifyBatchMessage', () => {
     // The second analyzer cannot be passed off as the primary one (whose COD is charged), nor the other way round.
     const { channel: _channel, ...unlabelled } = more[1]!;
     expect(reason(topicA, JSON.stringify({ ...batch, readings: [more[0], unlabelled, more[2], more[3]] }))).toBe('SIGNATURE_INVALID');
-    expect(reason(topicA, JSON.stringify({ ...batch, readings: [{ ...more[0], channel: 'x' }, ...more.slice(1)] }))).toBe('SIGNATURE_INVALID');
+    expect(reason(topicA, JSON.stringify({ ...batch, readings: [{ ...more[0], channel: 'cod-2' }, ...more.slice(1)] }))).toBe('SIGNATURE_INVALID');
+  });
+
+  it('refuses a channel the bureau did not enrol for the device, even well signed: a plant cannot label its only COD a second instance', () => {
+    const relabelled = signBatch({ v: BATCH_VERSION, enterprise: 'ent-a', device: 'dev-a', readings: [{ ...reading(1), channel: 'cod-9' }] }, keyA.privateKeyPem);
+    expect(reason(topicA, JSON.stringify(relabelled))).toBe('DEVICE_UNKNOWN');
+    expect(() => verifyBatchMessage(topicA, JSON.stringify(relabelled), registry)).toThrow(/channel cod-9 is not enrolled for dev-a/);
+    const unenrolled = signBatch({ v: BATCH_VERSION, enterprise: 'ent-b', device: 'dev-b', readings: [{ ...reading(1), enterprise: 'ent-b', device: 'dev-b', outfall: 'out-9', channel: 'cod-2' }] }, keyB.privateKeyPem);
+    expect(reason(readingsTopic('ent-b', 'dev-b'), JSON.stringify(unenrolled))).toBe('DEVICE_UNKNOWN');
   });
 });
 

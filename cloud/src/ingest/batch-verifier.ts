@@ -81,6 +81,10 @@ export function verifyBatchMessage(
     ) {
       reject('TOPIC_MISMATCH', `reading seq ${reading.seq} does not belong to ${batch.device}`);
     }
+    if (reading.channel !== undefined && !device.channels?.includes(reading.channel)) {
+      // Otherwise a plant could label its only COD analyzer a second instance, and never be charged.
+      reject('DEVICE_UNKNOWN', `reading seq ${reading.seq}: channel ${reading.channel} is not enrolled for ${batch.device}`);
+    }
   }
   if (!verifyBatchSignature(batch, device.key)) {
     reject('SIGNATURE_INVALID', `bad signature on a batch of ${batch.device}`);

@@ -21,6 +21,12 @@ export const enrolmentSchema = z.strictObject({
    * the device. Left out, any agent of its enterprise may.
    */
   agent: idSchema.optional(),
+  /**
+   * Channel ids of the device's second instances of a code (a second COD analyzer, say), as the
+   * bureau enrolled them. A reading with any other channel is refused: which instance is the
+   * charged one is the bureau's word, not the plant's.
+   */
+  channels: z.array(idSchema).optional(),
 });
 
 export type Enrolment = z.infer<typeof enrolmentSchema>;

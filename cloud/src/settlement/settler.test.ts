@@ -18,7 +18,7 @@ import type { InfluxReadingStore } from '../store/influx-store.js';
 import { createSettler } from './settler.js';
 
 const key = generateDeviceKeyPair();
-const registry = new DeviceRegistry([{ device: 'dev-a', enterprise: 'ent-a', outfall: 'out-1', publicKey: key.publicKeyHex, sampleIntervalMs: 10_000 }]);
+const registry = new DeviceRegistry([{ device: 'dev-a', enterprise: 'ent-a', outfall: 'out-1', publicKey: key.publicKeyHex, sampleIntervalMs: 10_000, channels: ['cod-2'] }]);
 
 /** A recording ledger: charges nothing, keeps what it was asked to settle. */
 function recordingLedger(): Ledger & { settlements: Settlement[] } {
