@@ -50,6 +50,7 @@ export const componentSchemas = {
     outfall: string,
     device: string,
     pollutant: string,
+    channel: { type: 'string', description: "a device's second instance of the code (enrolled channel); absent on the primary one" },
     mean: number,
     min: number,
     max: number,
@@ -61,6 +62,7 @@ export const componentSchemas = {
     outfall: string,
     device: string,
     pollutant: string,
+    channel: { type: 'string', description: "a device's second instance of the code (enrolled channel); absent on the primary one" },
     mean: number,
   }),
   Readings: {
