@@ -31,6 +31,16 @@ const object = (required: readonly string[], properties: Record<string, unknown>
 const reading = fromZod(readingSchema);
 const readingProperties = reading['properties'] as Record<string, unknown>;
 
+/** What names one window of one series (ReadingWindow, ReadingMean). */
+const windowKey = {
+  ts: { ...ms, description: "the window's start, ms since the epoch" },
+  enterprise: string,
+  outfall: string,
+  device: string,
+  pollutant: string,
+  channel: { type: 'string', description: "a device's second instance of the code (enrolled channel); absent on the primary one" },
+};
+
 export const componentSchemas = {
   Error: object(['error'], {
     error: { type: 'string', description: 'what went wrong, in words' },
@@ -44,27 +54,8 @@ export const componentSchemas = {
     required: [...(reading['required'] as string[]), 'batch'],
     properties: { ...readingProperties, batch: { type: 'integer', description: 'the settlement batch it was assigned on arrival' } },
   },
-  ReadingWindow: object(['ts', 'enterprise', 'outfall', 'device', 'pollutant', 'mean', 'min', 'max', 'count'], {
-    ts: { ...ms, description: "the window's start, ms since the epoch" },
-    enterprise: string,
-    outfall: string,
-    device: string,
-    pollutant: string,
-    channel: { type: 'string', description: "a device's second instance of the code (enrolled channel); absent on the primary one" },
-    mean: number,
-    min: number,
-    max: number,
-    count: integer,
-  }),
-  ReadingMean: object(['ts', 'enterprise', 'outfall', 'device', 'pollutant', 'mean'], {
-    ts: { ...ms, description: "the window's start, ms since the epoch" },
-    enterprise: string,
-    outfall: string,
-    device: string,
-    pollutant: string,
-    channel: { type: 'string', description: "a device's second instance of the code (enrolled channel); absent on the primary one" },
-    mean: number,
-  }),
+  ReadingWindow: object(['ts', 'enterprise', 'outfall', 'device', 'pollutant', 'mean', 'min', 'max', 'count'], { ...windowKey, mean: number, min: number, max: number, count: integer }),
+  ReadingMean: object(['ts', 'enterprise', 'outfall', 'device', 'pollutant', 'mean'], { ...windowKey, mean: number }),
   Readings: {
     anyOf: [
       object(['readings'], { readings: { type: 'array', items: ref('StoredReading') } }, 'without every: the readings, oldest first'),
