@@ -13,7 +13,13 @@ export type QingliuErrorCode =
   | 'STORE_UNAVAILABLE'
   | 'CHAIN_UNAVAILABLE'
   | 'CHAIN_REVERTED'
-  | 'SERVER_START_FAILED';
+  | 'SERVER_START_FAILED'
+  /** A request's parameter or body is bad (HTTP 400); the message names it. */
+  | 'INPUT_INVALID'
+  /** No or an unknown credential (HTTP 401). */
+  | 'UNAUTHENTICATED'
+  /** A known caller that may not do this (HTTP 403). */
+  | 'FORBIDDEN';
 
 export interface QingliuErrorOptions {
   /** Whether the same call may succeed later (retry or spool) or never will (reject). */

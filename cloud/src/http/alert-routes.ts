@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AlertStore } from '../ports/alert-store.js';
+import { parseTime } from './query-params.js';
 import { requireRole, scopeToCaller } from './roles.js';
 
 export interface AlertRoutesParameters {
@@ -38,14 +39,8 @@ export async function alertRoutes(app: FastifyInstance, params: AlertRoutesParam
     async (request, reply) => {
       const q = scopeToCaller(request, { enterprise: request.query.enterprise, outfall: request.query.outfall });
       if (!params.alerts) return reply.status(404).send({ error: 'this process runs no anomaly detection', code: 'NO_DETECTION' });
-      const time = (name: string, value: string | undefined, fallback: number): number => {
-        if (value === undefined) return fallback;
-        const ms = /^[0-9]+$/.test(value) ? Number(value) : Date.parse(value);
-        if (!Number.isFinite(ms)) throw Object.assign(new Error(`${name}: expected an ISO 8601 time or milliseconds, got "${value}"`), { statusCode: 400 });
-        return ms;
-      };
-      const toMs = time('to', request.query.to, Date.now() + 1);
-      const fromMs = time('from', request.query.from, toMs - DAY_MS);
+      const toMs = request.query.to === undefined ? Date.now() + 1 : parseTime('to', request.query.to);
+      const fromMs = request.query.from === undefined ? toMs - DAY_MS : parseTime('from', request.query.from);
       const alerts = await params.alerts.query({ enterprise: q.enterprise, outfall: q.outfall, fromMs, toMs, limit: request.query.limit ?? 1000 });
       return { alerts: alerts.map((a) => ({ ...a, evidence: { ...a.evidence, readings: a.evidence.readings.map((r) => ({ ...r, expected: Number.isFinite(r.expected) ? r.expected : null })) } })) };
     },

@@ -86,6 +86,6 @@ describe('API refusals before anything is read', () => {
 
   it.each(['readings', 'loads'])('refuses more than 10,000 windows in the range on /api/v1/%s', async (route) => {
     const answer = await call('bureau', 'GET', `/api/v1/${route}?from=0&to=10001000&every=1s`);
-    expect(answer).toEqual({ status: 400, body: { error: expect.stringMatching(/^every: more than 10,000 windows in the range/) } });
+    expect(answer).toEqual({ status: 400, body: { error: expect.stringMatching(/^every: more than 10,000 windows in the range/), code: 'INPUT_INVALID' } });
   });
 });

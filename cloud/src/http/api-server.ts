@@ -2,7 +2,6 @@ import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { PollutantCode } from '@qingliu/protocol';
-import { computeLoads } from '../accounting/load.js';
 import type { ReadingStore } from '../ports/reading-store.js';
 import type { DeviceRegistry } from '../registry/device-registry.js';
 import { createMetricsRegistry } from './metrics.js';
@@ -13,7 +12,7 @@ import { isQingliuError } from '@qingliu/protocol';
 import { dashboardRoutes } from '@qingliu/dashboards';
 import type { DashboardRoutesOptions } from '@qingliu/dashboards';
 import type { LedgerEventFeed } from '../chain/ledger-events.js';
-import type { AgentStatusSource } from '../ingest/agent-status-watcher.js';
+import type { AgentStatusSource } from '../ports/agent-status.js';
 import type { PermitLimit } from '../registry/permit-limits.js';
 import { chartInterval } from './chart-interval.js';
 import { eventStreamRoutes } from './event-stream-routes.js';
@@ -24,9 +23,12 @@ import { recordRoutes } from './record-routes.js';
 import type { RecordRoutesParameters } from './record-routes.js';
 import type { AlertStore } from '../ports/alert-store.js';
 import { outfallRoutes } from './outfall-routes.js';
+import { createOutfallStatusService } from '../services/outfall-status.js';
+import { createLoadService } from '../services/load-windows.js';
 import { traceabilityRoutes } from './traceability-routes.js';
 import { registerApiRoles, requireRole, scopeToCaller } from './roles.js';
-import { BadRequest, checkWindowCount, parseEvery, parseTime } from './query-params.js';
+import { checkRange, checkWindowCount, parseEvery, parseTime } from './query-params.js';
+import { registerErrorHandler } from './error-handler.js';
 import { registerApiSecurityHeaders } from './security-headers.js';
 import type { ApiToken } from './roles.js';
 
@@ -66,8 +68,7 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-/** Most readings one /api/v1/loads call reads. */
-export const MAX_LOAD_READINGS = 500_000;
+export { MAX_LOAD_READINGS } from '../services/load-windows.js';
 
 interface RangeQuery {
   enterprise?: string;
@@ -91,11 +92,8 @@ export async function startApiServer(params: ApiServerParameters): Promise<ApiSe
   const app = Fastify({ logger: false });
   const metrics = createMetricsRegistry(params.metrics);
   app.setReplySerializer((payload) => JSON.stringify(payload, json));
-  app.setErrorHandler((error: Error & { statusCode?: number; code?: string; validation?: unknown }, _request, reply) => {
-    const status = error.statusCode ?? (error.validation ? 400 : 500);
-    if (status >= 500) params.logger?.error({ err: error }, 'api error');
-    void reply.status(status).send({ error: error.message, ...(error.code ? { code: error.code } : {}) });
-  });
+  registerErrorHandler(app, params.logger);
+  const loadService = createLoadService({ store: params.store, registry: params.registry });
 
   // First: every answer carries them, a refusal by the role check too.
   registerApiSecurityHeaders(app);
@@ -121,7 +119,7 @@ export async function startApiServer(params: ApiServerParameters): Promise<ApiSe
       toMs: parseTime('to', q.to),
       limit: q.limit ?? 10_000,
     };
-    if (range.toMs <= range.fromMs) throw new BadRequest('to: must be after from');
+    checkRange(range.fromMs, range.toMs);
     if (q.every) {
       // `auto`: the round window that keeps each series at or under 1,000 points (chart-interval.ts).
       const everyMs = q.every === 'auto' ? chartInterval(range.toMs - range.fromMs, q.points) : parseEvery(q.every);
@@ -137,29 +135,9 @@ export async function startApiServer(params: ApiServerParameters): Promise<ApiSe
     const fromMs = parseTime('from', q.from);
     const toMs = parseTime('to', q.to);
     const everyMs = parseEvery(q.every);
-    if (toMs <= fromMs) throw new BadRequest('to: must be after from');
+    checkRange(fromMs, toMs);
     checkWindowCount(fromMs, toMs, everyMs);
-    const readings = await params.store.queryReadings({ enterprise: q.enterprise, outfall: q.outfall, fromMs, toMs, limit: MAX_LOAD_READINGS + 1 });
-    if (readings.length > MAX_LOAD_READINGS) throw new BadRequest(`the range holds more than ${MAX_LOAD_READINGS} readings: narrow it`);
-    const windows = new Map<number, typeof readings>();
-    for (const r of readings) {
-      const start = fromMs + Math.floor((r.ts - fromMs) / everyMs) * everyMs;
-      const list = windows.get(start) ?? [];
-      list.push(r);
-      windows.set(start, list);
-    }
-    const loads = [...windows].sort(([a], [b]) => a - b).flatMap(([start, list]) =>
-      computeLoads({
-        readings: list,
-        sampleIntervalMs: (device) => params.registry.get(device)?.sampleIntervalMs ?? 0,
-        window: { fromMs: start, toMs: start + everyMs },
-      }).map((line) => ({
-        from: new Date(start).toISOString(),
-        to: new Date(start + everyMs).toISOString(),
-        ...line,
-        kg: Number(line.milligrams) / 1e6,
-      })),
-    );
+    const loads = await loadService.loadWindows({ enterprise: q.enterprise, outfall: q.outfall, fromMs, toMs, everyMs });
     return { loads };
   });
 
@@ -180,10 +158,9 @@ export async function startApiServer(params: ApiServerParameters): Promise<ApiSe
   );
 
   await outfallRoutes(app, {
-    store: params.store,
     registry: params.registry,
     limits: params.limits ?? [],
-    agentStatus: params.agentStatus,
+    status: createOutfallStatusService({ store: params.store, registry: params.registry, limits: params.limits ?? [], agentStatus: params.agentStatus }),
   });
   await eventStreamRoutes(app, { events: params.ledgerEvents });
   await alertRoutes(app, { alerts: params.alerts });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { QingliuError } from '@qingliu/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { DeviceRegistry } from '../registry/device-registry.js';
 
@@ -31,16 +32,9 @@ export interface ApiToken {
   enterprise?: string | undefined;
 }
 
-/** Why a request was refused: 401 (a token the API does not know) or 403 (a role that may not). */
-export class ApiAccessError extends Error {
-  readonly statusCode: 401 | 403;
-  readonly code: 'UNAUTHENTICATED' | 'FORBIDDEN';
-
-  constructor(statusCode: 401 | 403, message: string) {
-    super(message);
-    this.statusCode = statusCode;
-    this.code = statusCode === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN';
-  }
+/** Why a request was refused: UNAUTHENTICATED (401: no token, or one the API does not know) or FORBIDDEN (403: a role that may not). */
+function refusal(status: 401 | 403, message: string): QingliuError {
+  return new QingliuError(status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN', message);
 }
 
 /** The value to configure for a token: lowercase hex SHA-256 of its UTF-8 bytes. */
@@ -150,17 +144,17 @@ function refuseUndeclaredRole(request: FastifyRequest): void {
   const route = request.routeOptions.url ?? request.url;
   const who = request.caller.role === 'enterprise' ? `enterprise ${request.caller.enterprise}` : request.caller.role;
   throw request.caller.role === 'public'
-    ? new ApiAccessError(401, `${route} needs a bearer token of: ${roles.join(', ')}`)
-    : new ApiAccessError(403, `${who} may not call ${route} (allowed: ${roles.join(', ')})`);
+    ? refusal(401, `${route} needs a bearer token of: ${roles.join(', ')}`)
+    : refusal(403, `${who} may not call ${route} (allowed: ${roles.join(', ')})`);
 }
 
 function callerOf(request: FastifyRequest, byHash: ReadonlyMap<string, ApiToken>, registry: DeviceRegistry): ApiCaller {
   const header = request.headers.authorization;
   if (header === undefined || header === '') return { role: 'public' };
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (!match) throw new ApiAccessError(401, 'Authorization: expected "Bearer <token>"');
+  if (!match) throw refusal(401, 'Authorization: expected "Bearer <token>"');
   const token = byHash.get(hashApiToken(match[1]!));
-  if (!token) throw new ApiAccessError(401, 'unknown bearer token');
+  if (!token) throw refusal(401, 'unknown bearer token');
   if (token.role === 'bureau') return { role: 'bureau' };
   const own = registry.list().filter((d) => d.enterprise === token.enterprise);
   return {
@@ -181,7 +175,7 @@ export interface DataScope {
 /**
  * Narrows `filter` to what the caller may read: the bureau's is returned as is; an
  * enterprise's gets its own enterprise filled in, and asking for another enterprise, or an
- * outfall or device not its own, throws a 403 ApiAccessError naming it. The public may read
+ * outfall or device not its own, throws a FORBIDDEN QingliuError naming it. The public may read
  * no off-chain data at all (401). Use it in every handler that reads per-enterprise data:
  *
  *   const scope = scopeToCaller(request, request.query); // then query with scope.enterprise, ...
@@ -189,10 +183,10 @@ export interface DataScope {
 export function scopeToCaller<T extends DataScope>(request: FastifyRequest, filter: T): T {
   const caller = request.caller;
   if (caller.role === 'bureau') return filter;
-  if (caller.role === 'public') throw new ApiAccessError(401, 'the public may read on-chain facts only: send a bearer token');
+  if (caller.role === 'public') throw refusal(401, 'the public may read on-chain facts only: send a bearer token');
   const mine = caller.enterprise!;
   const refuse = (what: string): never => {
-    throw new ApiAccessError(403, `enterprise ${mine} may not read ${what}: it is not its own`);
+    throw refusal(403, `enterprise ${mine} may not read ${what}: it is not its own`);
   };
   if (filter.enterprise !== undefined && filter.enterprise !== mine) refuse(`the data of enterprise ${filter.enterprise}`);
   if (filter.outfall !== undefined && !caller.outfalls?.has(filter.outfall)) refuse(`outfall ${filter.outfall}`);

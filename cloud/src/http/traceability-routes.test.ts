@@ -17,6 +17,7 @@ import { DeviceRegistry } from '../registry/device-registry.js';
 import { createInfluxStore } from '../store/influx-store.js';
 import { startApiServer } from './api-server.js';
 import type { ApiServer } from './api-server.js';
+import { registerErrorHandler } from './error-handler.js';
 import { hashApiToken, registerApiRoles } from './roles.js';
 import { TRACE_BODY_LIMIT, traceabilityRoutes } from './traceability-routes.js';
 import type { TraceabilityAnswer } from './traceability-routes.js';
@@ -78,6 +79,7 @@ describe('POST /api/v1/traceability with the outfalls\' series in the body', () 
 
   beforeAll(async () => {
     app = Fastify();
+    registerErrorHandler(app);
     registerApiRoles(app, { tokens, registry });
     await traceabilityRoutes(app, { store: { queryMeans: untouched }, registry });
     url = await app.listen({ host: '127.0.0.1', port: 0 });

@@ -19,6 +19,7 @@ import type { AlertLedger, AlertRecord } from '../ports/alert-ledger.js';
 import type { EnterpriseRecordSource } from '../ports/enterprise-record.js';
 import { DeviceRegistry } from '../registry/device-registry.js';
 import { alertIdsEvidenceHash, recordRoutes } from './record-routes.js';
+import { registerErrorHandler } from './error-handler.js';
 import { hashApiToken, registerApiRoles } from './roles.js';
 import { verdictRoutes } from './verdict-routes.js';
 
@@ -58,6 +59,7 @@ async function startChain(): Promise<Chain> {
     pollutants: ['w01018'],
   });
   const app = Fastify();
+  registerErrorHandler(app);
   registerApiRoles(app, {
     registry,
     tokens: [

@@ -2,24 +2,11 @@ import { connect } from 'mqtt';
 import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { ALL_STATUS_TOPIC, parseAgentStatusTopic } from '@qingliu/protocol';
+import type { AgentStatusSource, ReportedDeviceStatus } from '../ports/agent-status.js';
 import type { DeviceRegistry } from '../registry/device-registry.js';
+
+export type { AgentStatusSource, ReportedDeviceStatus };
 import { keepSubscribed } from './mqtt-subscription.js';
-
-/** One device as its edge agent last reported it on the retained status topic. */
-export interface ReportedDeviceStatus {
-  /** The agent is connected and the device answers its polls. */
-  online: boolean;
-  /** When the agent made the report, ms since the epoch. */
-  reportedAt: number;
-  /** Why it is offline: the device's error, or the agent's reason (its last will says nothing). */
-  error?: string;
-}
-
-/** What the API asks about devices' status; the watcher below is the MQTT adapter. */
-export interface AgentStatusSource {
-  /** The last report covering `device`, or undefined when no agent has reported it. */
-  deviceStatus(device: string): ReportedDeviceStatus | undefined;
-}
 
 export interface AgentStatusWatcher extends AgentStatusSource {
   /** Device entries refused from reports: devices not enrolled for the reporting agent (or unknown). */
