@@ -4,9 +4,9 @@ import type { Logger } from 'pino';
 import { ALL_STATUS_TOPIC, parseAgentStatusTopic } from '@qingliu/protocol';
 import type { AgentStatusSource, ReportedDeviceStatus } from '../ports/agent-status.js';
 import type { DeviceRegistry } from '../registry/device-registry.js';
+import { keepSubscribed } from './mqtt-subscription.js';
 
 export type { AgentStatusSource, ReportedDeviceStatus };
-import { keepSubscribed } from './mqtt-subscription.js';
 
 export interface AgentStatusWatcher extends AgentStatusSource {
   /** Device entries refused from reports: devices not enrolled for the reporting agent (or unknown). */
