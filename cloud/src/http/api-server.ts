@@ -11,7 +11,7 @@ import type { ProofService } from '../proofs/proof-service.js';
 import { isQingliuError } from '@qingliu/protocol';
 import { dashboardRoutes } from '@qingliu/dashboards';
 import type { DashboardRoutesOptions } from '@qingliu/dashboards';
-import type { LedgerEventFeed } from '../chain/ledger-events.js';
+import type { LedgerEventFeed } from '../ports/ledger-events.js';
 import type { AgentStatusSource } from '../ports/agent-status.js';
 import type { PermitLimit } from '../registry/permit-limits.js';
 import { chartInterval } from './chart-interval.js';

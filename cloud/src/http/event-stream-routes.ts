@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { LedgerEvent, LedgerEventFeed } from '../chain/ledger-events.js';
+import type { LedgerEvent, LedgerEventFeed } from '../ports/ledger-events.js';
 import type { ApiCaller } from './roles.js';
 import { mayRead, requireRole } from './roles.js';
 
