@@ -30,7 +30,7 @@ import {
   createEvmEnterpriseRecord,
 } from '@qingliu/cloud';
 import type { BrokerAccount, Cloud, DetectionService, PipelineAlert, EmbeddedBroker, Ledger, ReadingStore, Settler, ApiServer } from '@qingliu/cloud';
-import { loadDeviceKeys, parseEdgeConfig, startEdgeAgent } from '@qingliu/edge';
+import { loadDeviceKeys, openConfiguredOutbox, parseEdgeConfig, startEdgeAgent } from '@qingliu/edge';
 import type { EdgeAgent, EdgeConfig } from '@qingliu/edge';
 import { defaultPlant, startPlant } from '@qingliu/firmware-sim';
 import type { Plant, ScenarioEvent } from '@qingliu/firmware-sim';
@@ -379,9 +379,11 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       );
     }
     for (const config of edgeConfigs) {
+      const edgeLogger = logger.child({ stage: 'edge', agent: config.agentId });
       const agent = await startEdgeAgent({
         config,
-        logger: logger.child({ stage: 'edge', agent: config.agentId }),
+        logger: edgeLogger,
+        ...(await openConfiguredOutbox(config, edgeLogger)),
         ...(options.onPublished ? { onPublished: options.onPublished } : {}),
       });
       agents.push(agent);

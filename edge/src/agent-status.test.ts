@@ -11,6 +11,7 @@ import { agentStatusTopic, readingsTopic } from '@qingliu/protocol';
 import { startMosquitto } from '@qingliu/testkit';
 import type { MosquittoServer } from '@qingliu/testkit';
 import { startEdgeAgent } from './agent.js';
+import { createMemoryOutbox } from './memory-outbox.js';
 import type { AgentStatusMessage } from './agent-status.js';
 import { parseEdgeConfig } from './config.js';
 import { waitFor } from '@qingliu/testkit';
@@ -60,7 +61,7 @@ describe('edge agent status', () => {
     const up = await startModbusDevice({ unitId: 1, layout: 'abcd-compact', model: createOutfallModel({ seed: 1 }) });
     const down = await startModbusDevice({ unitId: 1, layout: 'abcd-compact', model: createOutfallModel({ seed: 2 }) });
     devices.push(up, down);
-    const agent = await startEdgeAgent({ config: config('edge-pass', { up: up.port, down: down.port }), logger: pino({ enabled: false }) });
+    const agent = await startEdgeAgent({ config: config('edge-pass', { up: up.port, down: down.port }), logger: pino({ enabled: false }), outbox: createMemoryOutbox() });
     try {
       const bothOnline = (s: AgentStatusMessage): boolean => s.online && !!s.devices?.['dev-up']?.online && !!s.devices['dev-down']?.online;
       await waitFor(() => statuses.some(bothOnline), 5_000, 'both devices online on the status topic');
@@ -97,7 +98,7 @@ describe('edge agent status', () => {
 
   it('refuses to start when the broker refuses its account, with a non-retryable error', async () => {
     await expect(
-      startEdgeAgent({ config: config('wrong-password', { up: 1, down: 2 }), logger: pino({ enabled: false }) }),
+      startEdgeAgent({ config: config('wrong-password', { up: 1, down: 2 }), logger: pino({ enabled: false }), outbox: createMemoryOutbox() }),
     ).rejects.toMatchObject({ code: 'BROKER_UNAVAILABLE', retryable: false });
   });
 });

@@ -10,8 +10,6 @@ import type { AgentStatusMessage } from './agent-status.js';
 import { createBatchPublisher } from './batch-publisher.js';
 import type { EdgeConfig } from './config.js';
 import { loadOrCreateDeviceKey } from './device-keys.js';
-import { openDiskOutbox } from './disk-outbox.js';
-import { createMemoryOutbox } from './memory-outbox.js';
 import { createDevicePoller } from './modbus-poller.js';
 import type { PolledSample } from './modbus-poller.js';
 import { MqttSessionStore } from './mqtt-session-store.js';
@@ -21,8 +19,10 @@ import { SequenceAllocator } from './sequence-allocator.js';
 export interface EdgeAgentParameters {
   config: EdgeConfig;
   logger: Logger;
-  /** Default: the outbox `config.outbox` names (the disk outbox unless told otherwise). */
-  outbox?: Outbox;
+  /** Where readings wait for the broker (configured-outbox.ts opens the one the config names). */
+  outbox: Outbox;
+  /** Where the MQTT session (batches in flight) is kept: beside a disk outbox; in memory when left out. */
+  sessionDir?: string | undefined;
   /** Most readings per signed batch. */
   maxBatch?: number;
   /** How long start-up waits for the first broker connection, milliseconds; polling starts either way. Default 5000. */
@@ -61,13 +61,6 @@ export async function loadDeviceKeys(config: EdgeConfig): Promise<Map<string, { 
   return keys;
 }
 
-/** Opens the outbox the config names. */
-export async function openConfiguredOutbox(config: EdgeConfig, logger: Logger): Promise<Outbox> {
-  return config.outbox.kind === 'disk'
-    ? openDiskOutbox({ dir: config.outbox.dir, maxBytes: config.outbox.maxBytes, logger: logger.child({ stage: 'outbox' }) })
-    : createMemoryOutbox({ maxBytes: config.outbox.maxBytes });
-}
-
 /**
  * The edge agent: polls every configured device, turns samples into numbered
  * readings in the outbox, publishes them as signed batches, and keeps its
@@ -80,9 +73,9 @@ export async function startEdgeAgent(params: EdgeAgentParameters): Promise<EdgeA
   for (const device of config.devices) {
     sequences.set(device.id, await SequenceAllocator.open(join(config.keyDir, `${device.id}.seq`)));
   }
-  const outbox = params.outbox ?? (await openConfiguredOutbox(config, logger));
+  const { outbox } = params;
   // Batches in flight to the broker live beside the disk outbox (and die with a memory one).
-  const session = await MqttSessionStore.open(!params.outbox && config.outbox.kind === 'disk' ? config.outbox.dir : undefined);
+  const session = await MqttSessionStore.open(params.sessionDir);
   if (session.inFlight().length > 0) logger.info({ inFlight: session.inFlight() }, 'batches in flight at the last stop go out again first, under their packet ids');
 
   const client = connectBroker(config, session, logger);

@@ -17,6 +17,7 @@ import type { Reading, SignedBatch } from '@qingliu/protocol';
 import { startMosquitto, waitFor } from '@qingliu/testkit';
 import type { MosquittoServer } from '@qingliu/testkit';
 import { startEdgeAgent } from './agent.js';
+import { createMemoryOutbox } from './memory-outbox.js';
 import type { EdgeAgent } from './agent.js';
 import type { AgentStatusMessage } from './agent-status.js';
 import { parseEdgeConfig } from './config.js';
@@ -85,7 +86,7 @@ describe('edge agent: more channels than the six codes', () => {
         },
       ],
     });
-    agent = await startEdgeAgent({ config, logger: pino({ level: 'silent' }) });
+    agent = await startEdgeAgent({ config, logger: pino({ level: 'silent' }), outbox: createMemoryOutbox() });
     await waitFor(() => batches.flatMap((b) => b.readings).length >= 10, 10_000, 'two polls published');
 
     const publicKey = publicKeyFromHex(agent.publicKeys.get('dev-c')!);

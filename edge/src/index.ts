@@ -13,3 +13,4 @@ export * from './agent-status.js';
 export * from './commission.js';
 export * from './agent.js';
 export * from './node-flags.js';
+export * from './configured-outbox.js';

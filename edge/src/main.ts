@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { isQingliuError } from '@qingliu/protocol';
 import { loadDeviceKeys, startEdgeAgent } from './agent.js';
+import { openConfiguredOutbox } from './configured-outbox.js';
 import { formatCommissionResult, pollEveryDeviceOnce } from './commission.js';
 import { loadEdgeConfig } from './config.js';
 
@@ -59,7 +60,7 @@ try {
       process.exitCode = 1;
     }
   } else if (command === 'run') {
-    const agent = await startEdgeAgent({ config, logger });
+    const agent = await startEdgeAgent({ config, logger, ...(await openConfiguredOutbox(config, logger)) });
     const stop = async (signal: string): Promise<void> => {
       logger.info({ signal }, 'stopping: draining the outbox');
       await agent.close({ drainMs: 10_000 });
