@@ -13,4 +13,11 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
+  {
+    // Analytics is a library the cloud uses: it never reaches back into the pipeline.
+    files: ['analytics/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['@qingliu/cloud', '@qingliu/cloud/*', '@qingliu/edge', '@qingliu/edge/*', '@qingliu/demo', '@qingliu/demo/*', '**/cloud/**', '**/edge/**'], message: 'analytics must not import the pipeline (cloud, edge, demo); the cloud imports analytics.' }] }],
+    },
+  },
 );

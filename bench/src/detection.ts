@@ -9,7 +9,7 @@
  *   node bench/dist/detection.js [--outfalls 8] [--days 21] [--pattern dilution] [--autoencoder]
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_DETECTORS, createDetector, parseReadingsCsv, splitForFit } from '@qingliu/cloud';
+import { DEFAULT_DETECTORS, createDetector, parseReadingsCsv, splitForFit } from '@qingliu/analytics';
 import { suiteReadingsCsv, suiteScenario } from '@qingliu/firmware-sim';
 import type { SuitePattern } from '@qingliu/firmware-sim';
 

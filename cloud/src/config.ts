@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { DETECTOR_NAMES } from './detection/ensemble-detector.js';
+import { DETECTOR_NAMES } from '@qingliu/analytics';
 import { POLLUTANT_CODES, QingliuError, idSchema } from '@qingliu/protocol';
 import { checkAccounts } from './broker/broker-accounts.js';
 import { chainProfileSchema } from './chain/chain-profile.js';
@@ -167,7 +167,7 @@ export const cloudConfigSchema = z.strictObject({
    */
   detection: z
     .strictObject({
-      /** Detector names (detection/ensemble-detector.ts); default: the robust rules. */
+      /** Detector names (analytics/src/detectors/ensemble-detector.ts); default: the robust rules. */
       detectors: z.array(z.enum(DETECTOR_NAMES)).min(1).optional(),
       /** One sample = the store's mean over this window, ms (60,000: HJ 212 minute data). */
       sampleMs: z.number().int().positive().default(60_000),

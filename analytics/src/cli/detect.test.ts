@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { inject, syntheticOutfall } from './synthetic-series.js';
+import { inject, syntheticOutfall } from '../series/synthetic-series.js';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -18,7 +18,7 @@ describe('detection CLIs', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('cli.js finds injected events in a CSV and score.js scores them against the labels', async () => {
+  it('detect.js finds injected events in a CSV and score.js scores them against the labels', async () => {
     const clean = syntheticOutfall({ outfall: 'ent-a-dw001', seed: 5, samples: 3000 });
     let s = inject(clean, { kind: 'dilution', factor: 3 }, 2400, 20);
     s = inject(s, { kind: 'ph-excursion', value: 3 }, 2700, 5);
@@ -28,7 +28,7 @@ describe('detection CLIs', () => {
     const iso = (i: number): string => new Date(s.ts[i]!).toISOString();
     await writeFile(join(dir, 'labels.csv'), `outfall,kind,start,end\nent-a-dw001,dilution,${iso(2400)},${iso(2420)}\nent-a-dw001,ph-excursion,${iso(2700)},${iso(2705)}\n`);
 
-    const { stdout } = await run(process.execPath, [join(here, 'cli.js'), '--csv', join(dir, 'readings.csv'), '--fit', '0.7']);
+    const { stdout } = await run(process.execPath, [join(here, 'detect.js'), '--csv', join(dir, 'readings.csv'), '--fit', '0.7']);
     const events = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     // The residual rules want two flagged samples (one sample of delay); the pH limit is a rule on one.
     expect(events.map((e) => [e['kind'], e['start']])).toEqual(expect.arrayContaining([['dilution', iso(2401)], ['ph-out-of-range', iso(2700)]]));
@@ -43,6 +43,6 @@ describe('detection CLIs', () => {
 
   it('exits 2 with the reason on a bad file', async () => {
     await writeFile(join(dir, 'bad.csv'), 'time,flow\n1,2\n');
-    await expect(run(process.execPath, [join(here, 'cli.js'), '--csv', join(dir, 'bad.csv')])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/ts and outfall/) });
+    await expect(run(process.execPath, [join(here, 'detect.js'), '--csv', join(dir, 'bad.csv')])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/ts and outfall/) });
   });
 });

@@ -2,31 +2,29 @@
 /**
  * Detects events in a readings CSV, fitting on its leading part:
  *
- *   node cloud/dist/detection/cli.js --csv readings.csv [--fit 0.7] [--detectors rolling-zscore,flatline,ph-range,dilution] [--min-samples 1] [--evidence]
+ *   node analytics/dist/cli/detect.js --csv readings.csv [--fit 0.7] [--detectors rolling-zscore,flatline,ph-range,dilution] [--min-samples 1] [--evidence]
  *
  * Prints one JSON line per event: {"outfall","start","end","kind","score"}
  * (with --evidence, the whole alert). Exit 0 on success, 2 on bad input.
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { DEFAULT_DETECTORS, DETECTOR_NAMES, createDetector } from './ensemble-detector.js';
-import { alertToJsonLine } from './labels.js';
-import { parseReadingsCsv, splitForFit } from './readings-csv.js';
+import { DEFAULT_DETECTORS, DETECTOR_NAMES, createDetector } from '../detectors/ensemble-detector.js';
+import { alertToJsonLine } from '../scoring/labels.js';
+import { parseReadingsCsv, splitForFit } from '../series/readings-csv.js';
+import { printedHelp, usageError } from './usage.js';
 
-const USAGE = `usage: cli --csv <readings.csv> [--fit 0.7] [--detectors ${DETECTOR_NAMES.join(',')}] [--min-samples 1] [--evidence]`;
+const USAGE = `usage: detect --csv <readings.csv> [--fit 0.7] [--detectors ${DETECTOR_NAMES.join(',')}] [--min-samples 1] [--evidence]`;
 
 async function main(): Promise<number> {
+  if (printedHelp(USAGE)) return 0;
   let values;
   try {
     ({ values } = parseArgs({ options: { csv: { type: 'string' }, fit: { type: 'string', default: '0.7' }, detectors: { type: 'string' }, 'min-samples': { type: 'string' }, evidence: { type: 'boolean', default: false } } }));
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
-    return 2;
+    return usageError(USAGE, (error as Error).message);
   }
-  if (!values.csv) {
-    process.stderr.write(`${USAGE}\n`);
-    return 2;
-  }
+  if (!values.csv) return usageError(USAGE);
   try {
     const table = parseReadingsCsv(await readFile(values.csv, 'utf8'));
     const { train, test } = splitForFit(table, Number(values.fit));

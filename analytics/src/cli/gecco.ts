@@ -1,31 +1,29 @@
 #!/usr/bin/env node
 /**
- * Converts the GECCO 2018 file for cli.js and score.js:
+ * Converts the GECCO 2018 file for detect.js and score.js:
  *
- *   node cloud/dist/detection/gecco.js [--input /work/shared/datasets/gecco2018/water_quality.csv.gz] --out-dir /tmp/gecco
+ *   node analytics/dist/cli/gecco.js [--input /work/shared/datasets/gecco2018/water_quality.csv.gz] --out-dir /tmp/gecco
  *
  * writes <out-dir>/readings.csv and <out-dir>/labels.csv.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { geccoToTables } from './gecco-adapter.js';
+import { geccoToTables } from '../scoring/gecco-adapter.js';
+import { printedHelp, usageError } from './usage.js';
 
 const USAGE = 'usage: gecco [--input water_quality.csv.gz] --out-dir <dir>';
 
 async function main(): Promise<number> {
+  if (printedHelp(USAGE)) return 0;
   let values;
   try {
     ({ values } = parseArgs({ options: { input: { type: 'string', default: '/work/shared/datasets/gecco2018/water_quality.csv.gz' }, 'out-dir': { type: 'string' } } }));
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
-    return 2;
+    return usageError(USAGE, (error as Error).message);
   }
   const dir = values['out-dir'];
-  if (!dir) {
-    process.stderr.write(`${USAGE}\n`);
-    return 2;
-  }
+  if (!dir) return usageError(USAGE);
   try {
     const t = geccoToTables(await readFile(values.input));
     await mkdir(dir, { recursive: true });

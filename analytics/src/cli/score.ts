@@ -2,20 +2,21 @@
 /**
  * Scores detected events against labels:
  *
- *   node cloud/dist/detection/score.js --events events.jsonl --labels labels.csv [--csv readings.csv --fit 0.7] [--json]
+ *   node analytics/dist/cli/score.js --events events.jsonl --labels labels.csv [--csv readings.csv --fit 0.7] [--json]
  *
  * With --csv, points are the readings of the detection part (the rows after
- * the --fit fraction, as cli.js split them) and only labels with a sample
+ * the --fit fraction, as detect.js split them) and only labels with a sample
  * there count. Without it, points are a grid every --step-ms (default 60000)
  * per outfall over the labels and events, and every label counts.
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import type { DetectedEvent, LabelledEvent } from './labels.js';
-import { parseEventsJsonl, parseLabelsCsv } from './labels.js';
-import { parseReadingsCsv, splitForFit } from './readings-csv.js';
-import type { ScoringGrid } from './scoring.js';
-import { formatScores, scoreEvents } from './scoring.js';
+import type { DetectedEvent, LabelledEvent } from '../scoring/labels.js';
+import { parseEventsJsonl, parseLabelsCsv } from '../scoring/labels.js';
+import { parseReadingsCsv, splitForFit } from '../series/readings-csv.js';
+import type { ScoringGrid } from '../scoring/scoring.js';
+import { formatScores, scoreEvents } from '../scoring/scoring.js';
+import { printedHelp, usageError } from './usage.js';
 
 const USAGE = 'usage: score --events <events.jsonl> --labels <labels.csv> [--csv <readings.csv> --fit 0.7 | --step-ms 60000] [--json]';
 
@@ -33,6 +34,7 @@ function timeGrid(events: readonly DetectedEvent[], labels: readonly LabelledEve
 }
 
 async function main(): Promise<number> {
+  if (printedHelp(USAGE)) return 0;
   let values;
   try {
     ({ values } = parseArgs({
@@ -46,13 +48,9 @@ async function main(): Promise<number> {
       },
     }));
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
-    return 2;
+    return usageError(USAGE, (error as Error).message);
   }
-  if (!values.events || !values.labels) {
-    process.stderr.write(`${USAGE}\n`);
-    return 2;
-  }
+  if (!values.events || !values.labels) return usageError(USAGE);
   try {
     const events = parseEventsJsonl(await readFile(values.events, 'utf8'));
     const labels = parseLabelsCsv(await readFile(values.labels, 'utf8'));

@@ -2,18 +2,36 @@
 /**
  * Prints the detectors' scores on firmware-sim's scenario suite, one row per pattern:
  *
- *   node cloud/dist/detection/suite.js [--seeds 1,2,3] [--outfalls 8] [--days 21] [--detectors residual,flatline,replay,ph-range]
+ *   node analytics/dist/cli/suite.js [--seeds 1,2,3] [--outfalls 8] [--days 21] [--detectors residual,flatline,replay,ph-range]
  *
  * Goals (issue 6): event F1 >= 0.9, median delay <= 3 samples, <= 1 false alarm per outfall-week of clean data.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_DETECTORS } from './ensemble-detector.js';
-import { SUITE_PATTERNS, scoreSuitePattern } from './suite-report.js';
+import { DEFAULT_DETECTORS, DETECTOR_NAMES } from '../detectors/ensemble-detector.js';
+import { SUITE_PATTERNS, scoreSuitePattern } from '../scoring/suite-report.js';
+import { printedHelp, usageError } from './usage.js';
+
+const USAGE = `usage: suite [--seeds 1,2,3] [--outfalls 8] [--days 21] [--detectors ${DETECTOR_NAMES.join(',')}]`;
+
+const positiveIntegers = (text: string): number[] | undefined => {
+  const values = text.split(',').map((v) => Number(v.trim()));
+  return values.length > 0 && values.every((v) => Number.isInteger(v) && v > 0) ? values : undefined;
+};
 
 async function main(): Promise<number> {
+  if (printedHelp(USAGE)) return 0;
+  let values;
   try {
-    const { values } = parseArgs({ options: { seeds: { type: 'string', default: '1,2,3' }, outfalls: { type: 'string', default: '8' }, days: { type: 'string', default: '21' }, detectors: { type: 'string' } } });
-    const seeds = values.seeds.split(',').map(Number);
+    ({ values } = parseArgs({ options: { seeds: { type: 'string', default: '1,2,3' }, outfalls: { type: 'string', default: '8' }, days: { type: 'string', default: '21' }, detectors: { type: 'string' } } }));
+  } catch (error) {
+    return usageError(USAGE, (error as Error).message);
+  }
+  const seeds = positiveIntegers(values.seeds);
+  if (!seeds) return usageError(USAGE, `--seeds must be positive integers separated by commas, got "${values.seeds}"`);
+  for (const flag of ['outfalls', 'days'] as const) {
+    if (positiveIntegers(values[flag])?.length !== 1) return usageError(USAGE, `--${flag} must be a positive integer, got "${values[flag]}"`);
+  }
+  try {
     const detectors = values.detectors ? values.detectors.split(',') : DEFAULT_DETECTORS;
     process.stdout.write(`detectors ${detectors.join('+')}; ${values.outfalls} outfalls x ${values.days} days per dataset, minute data, fit on the first 70%\n`);
     process.stdout.write('pattern        seed  labels  found  FAs  FA/outfall-wk  event-P  event-R  event-F1  point-F1  delay  readings/s\n');

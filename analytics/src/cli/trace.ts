@@ -2,7 +2,7 @@
 /**
  * Ranks the upstream outfalls that may explain an event a river station saw:
  *
- *   node cloud/dist/detection/trace.js --station station.csv --outfalls outfalls.csv --start <time> --end <time>
+ *   node analytics/dist/cli/trace.js --station station.csv --outfalls outfalls.csv --start <time> --end <time>
  *     [--pollutant cod] [--velocity 0.2-2] [--min-lag 0] [--max-lag 360] [--utc-offset 8]
  *
  * station.csv, one row per station sample: `ts,<pollutant>[,<pollutant>...][,flow]`
@@ -23,10 +23,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { DetectionError } from './detector.js';
-import { parseReadingsCsv, parseTimestamp, toSeries } from './readings-csv.js';
-import { rankUpstreamSources } from './traceability.js';
-import type { TraceOptions, TraceStation, UpstreamSource } from './traceability.js';
+import { DetectionError } from '../detectors/detector.js';
+import { parseReadingsCsv, parseTimestamp, toSeries } from '../series/readings-csv.js';
+import { rankUpstreamSources } from '../traceability/traceability.js';
+import type { TraceOptions, TraceStation, UpstreamSource } from '../traceability/traceability.js';
+import { printedHelp, usageError } from './usage.js';
 
 const USAGE = 'usage: trace --station <station.csv> --outfalls <outfalls.csv> --start <time> --end <time> [--pollutant cod] [--velocity 0.2-2] [--min-lag 0] [--max-lag 360] [--utc-offset 8]';
 
@@ -80,6 +81,7 @@ function toJsonLine(s: UpstreamSource): string {
 }
 
 async function main(): Promise<number> {
+  if (printedHelp(USAGE)) return 0;
   let values;
   try {
     ({ values } = parseArgs({
@@ -96,13 +98,9 @@ async function main(): Promise<number> {
       },
     }));
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
-    return 2;
+    return usageError(USAGE, (error as Error).message);
   }
-  if (!values.station || !values.outfalls || !values.start || !values.end) {
-    process.stderr.write(`${USAGE}\n`);
-    return 2;
-  }
+  if (!values.station || !values.outfalls || !values.start || !values.end) return usageError(USAGE);
   try {
     const pollutant = values.pollutant.toLowerCase();
     const start = parseTimestamp(values.start);

@@ -1,6 +1,6 @@
 import { suiteReadingsCsv, suiteScenario } from '@qingliu/firmware-sim';
 import { ChangePointDetector, cusum } from './change-point-detector.js';
-import { parseReadingsCsv, splitForFit } from './readings-csv.js';
+import { parseReadingsCsv, splitForFit } from '../series/readings-csv.js';
 
 describe('ChangePointDetector', () => {
   it('sums each side above its allowance and remembers where the sum left zero', () => {

@@ -16,10 +16,10 @@
  */
 import type { Alert, Detector, EvidenceReading, OutfallSeries } from './detector.js';
 import { DetectionError, fittedFor, MAX_EVIDENCE_READINGS } from './detector.js';
-import { median } from './robust-stats.js';
+import { median } from '../series/robust-stats.js';
 import type { ChannelBaseline, SeasonalBaselineOptions } from './seasonal-baseline.js';
 import { SeasonalBaseline } from './seasonal-baseline.js';
-import { samplingInterval } from './series-math.js';
+import { samplingInterval } from '../series/series-math.js';
 import { WarmupStore } from './warmup.js';
 
 const HOUR_MS = 3_600_000;

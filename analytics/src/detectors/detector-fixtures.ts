@@ -1,7 +1,7 @@
 /** Shared fixtures of the detector tests: three synthetic outfalls, split 70/30. */
 import type { OutfallSeries } from './detector.js';
-import type { InjectedPattern } from './synthetic-series.js';
-import { inject, syntheticOutfall } from './synthetic-series.js';
+import type { InjectedPattern } from '../series/synthetic-series.js';
+import { inject, syntheticOutfall } from '../series/synthetic-series.js';
 import { sliceSeries } from './warmup.js';
 
 export const SAMPLES = 4000;

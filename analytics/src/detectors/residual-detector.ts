@@ -18,7 +18,7 @@
  */
 import type { Alert, AlertKind, Detector, EvidenceReading, OutfallSeries } from './detector.js';
 import { CHANNELS, DetectionError, fittedFor, MAX_EVIDENCE_READINGS } from './detector.js';
-import { quantile } from './robust-stats.js';
+import { quantile } from '../series/robust-stats.js';
 import { findRuns } from './runs.js';
 import type { ChannelBaseline, SeasonalBaselineOptions } from './seasonal-baseline.js';
 import { SeasonalBaseline } from './seasonal-baseline.js';

@@ -1,5 +1,5 @@
 /** Rolling robust z-scores: each sample against the median/MAD of the samples before it. */
-import { MAD_TO_SIGMA, SortedWindow } from './robust-stats.js';
+import { MAD_TO_SIGMA, SortedWindow } from '../series/robust-stats.js';
 
 export interface RollingZOptions {
   /** Trailing window, in samples. */

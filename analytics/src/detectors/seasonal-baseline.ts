@@ -15,8 +15,8 @@
  * `maxHold` flagged samples in a row the level accepts them (a lasting change:
  * the alert ends there and the new level is the norm).
  */
-import { MAD_TO_SIGMA, SortedWindow, mad, median, resolution } from './robust-stats.js';
-import { samplingInterval } from './series-math.js';
+import { MAD_TO_SIGMA, SortedWindow, mad, median, resolution } from '../series/robust-stats.js';
+import { samplingInterval } from '../series/series-math.js';
 
 const DAY_MS = 86_400_000;
 

@@ -7,7 +7,7 @@
  */
 import type { Alert, Detector, EvidenceReading, OutfallSeries } from './detector.js';
 import { DetectionError, fittedFor, MAX_EVIDENCE_READINGS } from './detector.js';
-import { MAD_TO_SIGMA, mad, median, quantile, resolution } from './robust-stats.js';
+import { MAD_TO_SIGMA, mad, median, quantile, resolution } from '../series/robust-stats.js';
 import { rollingZ } from './rolling-z.js';
 import { findRuns, runsToAlerts } from './runs.js';
 import { WarmupStore } from './warmup.js';

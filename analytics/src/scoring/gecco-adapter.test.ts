@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { geccoToTables } from './gecco-adapter.js';
 import { parseLabelsCsv } from './labels.js';
-import { parseReadingsCsv } from './readings-csv.js';
+import { parseReadingsCsv } from '../series/readings-csv.js';
 
 // A miniature of the GECCO file around the 2016-10-30 change to winter time.
 const FILE = [

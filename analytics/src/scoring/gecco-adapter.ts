@@ -10,7 +10,7 @@
  * - Consecutive EVENT=TRUE rows make one label [first row, last row + 1 min).
  */
 import { gunzipSync } from 'node:zlib';
-import { DetectionError } from './detector.js';
+import { DetectionError } from '../detectors/detector.js';
 
 export const GECCO_OUTFALL = 'gecco';
 const CHANNEL_NAMES: Record<string, string> = { Tp: 'temp', pH: 'ph' };

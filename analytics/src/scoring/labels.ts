@@ -5,9 +5,9 @@
  * start == end. Detected events: JSON lines `{"outfall","start","end","kind","score"}`,
  * covering [start, end] inclusive (the first and last flagged samples).
  */
-import type { Alert } from './detector.js';
-import { DetectionError } from './detector.js';
-import { parseTimestamp } from './readings-csv.js';
+import type { Alert } from '../detectors/detector.js';
+import { DetectionError } from '../detectors/detector.js';
+import { parseTimestamp } from '../series/readings-csv.js';
 
 export interface LabelledEvent {
   readonly outfall: string;

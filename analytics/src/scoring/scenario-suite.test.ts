@@ -7,7 +7,7 @@
 import { scoreSuitePattern } from './suite-report.js';
 import type { SuitePattern } from '@qingliu/firmware-sim';
 
-// Smaller than the reported suite (cloud/dist/detection/suite.js) to keep the test run short.
+// Smaller than the reported suite (analytics/dist/cli/suite.js) to keep the test run short.
 const SIZE = { outfalls: 3, days: 18 } as const;
 
 const NAMED: Record<Exclude<SuitePattern, 'clean'>, string> = {

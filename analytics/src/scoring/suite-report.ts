@@ -5,10 +5,10 @@
  */
 import { SUITE_PATTERNS, suiteLabelsCsv, suiteReadingsCsv, suiteScenario } from '@qingliu/firmware-sim';
 import type { SuiteOptions, SuitePattern } from '@qingliu/firmware-sim';
-import type { Alert } from './detector.js';
-import { DEFAULT_DETECTORS, createDetector } from './ensemble-detector.js';
+import type { Alert } from '../detectors/detector.js';
+import { DEFAULT_DETECTORS, createDetector } from '../detectors/ensemble-detector.js';
 import { parseLabelsCsv } from './labels.js';
-import { parseReadingsCsv, splitForFit } from './readings-csv.js';
+import { parseReadingsCsv, splitForFit } from '../series/readings-csv.js';
 import type { Scores } from './scoring.js';
 import { scoreEvents } from './scoring.js';
 

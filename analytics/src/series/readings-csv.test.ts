@@ -1,4 +1,4 @@
-import { alertToJsonLine, parseEventsJsonl, parseLabelsCsv } from './labels.js';
+import { alertToJsonLine, parseEventsJsonl, parseLabelsCsv } from '../scoring/labels.js';
 import { parseReadingsCsv, splitForFit } from './readings-csv.js';
 
 const CSV = `ts,outfall,flow,cod,nh3n,ph,tp

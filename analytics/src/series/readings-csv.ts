@@ -3,8 +3,8 @@
  * numeric columns are channels too) and splits it into a fitting part and a
  * detection part by file order.
  */
-import type { OutfallSeries } from './detector.js';
-import { DetectionError } from './detector.js';
+import type { OutfallSeries } from '../detectors/detector.js';
+import { DetectionError } from '../detectors/detector.js';
 
 export interface ReadingRow {
   readonly ts: number;

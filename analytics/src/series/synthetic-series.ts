@@ -4,7 +4,7 @@
  * one sample a minute. `inject` applies the scenario patterns firmware-sim
  * scripts (spike, flatline, dilution, bypass-dump, pH excursion) to a copy.
  */
-import type { OutfallSeries } from './detector.js';
+import type { OutfallSeries } from '../detectors/detector.js';
 
 const MINUTE = 60_000;
 const DAY_MS = 86_400_000;

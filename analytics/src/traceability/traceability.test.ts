@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { createRiver, sampleRiver, uniform } from '@qingliu/firmware-sim';
 import type { RiverOptions, RiverSamples, ScenarioEvent } from '@qingliu/firmware-sim';
 import { useTempDir } from '@qingliu/testkit';
-import { DetectionError } from './detector.js';
+import { DetectionError } from '../detectors/detector.js';
 import { defaultTraceOptions, rankUpstreamSources } from './traceability.js';
 import type { TraceOutfall, TraceStation } from './traceability.js';
 
@@ -248,7 +248,7 @@ describe('trace CLI', () => {
   it('reads the station and outfall CSVs and prints the ranking as JSON lines, best first', async () => {
     const c = riverCase(2);
     const files = await writeCase(c);
-    const { stdout } = await run(process.execPath, [join(here, 'trace.js'), '--station', files.station, '--outfalls', files.outfalls, '--start', iso(c.window.start), '--end', iso(c.window.end), '--velocity', '0.3-1.5']);
+    const { stdout } = await run(process.execPath, [join(here, '../cli/trace.js'), '--station', files.station, '--outfalls', files.outfalls, '--start', iso(c.window.start), '--end', iso(c.window.end), '--velocity', '0.3-1.5']);
     const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toHaveLength(c.samples.outfalls.length);
     expect(Object.keys(lines[0]!)).toEqual(['outfall', 'score', 'lagMinutes', 'correlation', 'explainedShare', 'verdict', 'explanation']);
@@ -259,7 +259,7 @@ describe('trace CLI', () => {
 
   it('exits 2 with the reason on a bad file or missing arguments', async () => {
     await writeFile(join(dir(), 'bad.csv'), 'time,cod\n1,2\n');
-    await expect(run(process.execPath, [join(here, 'trace.js'), '--station', join(dir(), 'bad.csv'), '--outfalls', join(dir(), 'bad.csv'), '--start', '0', '--end', '1'])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/ts column/) });
-    await expect(run(process.execPath, [join(here, 'trace.js'), '--station', join(dir(), 'bad.csv')])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/usage: trace/) });
+    await expect(run(process.execPath, [join(here, '../cli/trace.js'), '--station', join(dir(), 'bad.csv'), '--outfalls', join(dir(), 'bad.csv'), '--start', '0', '--end', '1'])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/ts column/) });
+    await expect(run(process.execPath, [join(here, '../cli/trace.js'), '--station', join(dir(), 'bad.csv')])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/usage: trace/) });
   });
 });

@@ -20,9 +20,9 @@
  * outfall's load really left its usual range (robust z): a plant whose
  * load was as usual explains nothing, however its noise lines up.
  */
-import { DetectionError } from './detector.js';
-import { MAD_TO_SIGMA, mad, median } from './robust-stats.js';
-import { boundedLeastSquares, clamp01, finiteSum, indicesIn, interpolate, lowerBound, pearson, samplingInterval, spread } from './series-math.js';
+import { DetectionError } from '../detectors/detector.js';
+import { MAD_TO_SIGMA, mad, median } from '../series/robust-stats.js';
+import { boundedLeastSquares, clamp01, finiteSum, indicesIn, interpolate, lowerBound, pearson, samplingInterval, spread } from '../series/series-math.js';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;

@@ -3,7 +3,7 @@ import type { EventLog, TransactionReceipt } from 'ethers';
 import type { Logger } from 'pino';
 import { ALERT_REGISTRY_ABI, ALERT_VERDICTS, enterpriseKey, idKey } from '@qingliu/contracts';
 import { QingliuError } from '@qingliu/protocol';
-import type { AlertKind } from '../detection/detector.js';
+import type { AlertKind } from '@qingliu/analytics';
 import type { AlertLedger, AlertRecord, AlertVerdict, RecordedAlert } from '../ports/alert-ledger.js';
 import { toChainError } from './chain-errors.js';
 import { connectRpc } from './rpc.js';

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '@qingliu/protocol';
-import type { Alert, AlertEvidence } from './detector.js';
+import type { Alert, AlertEvidence } from '@qingliu/analytics';
 
 export interface PipelineAlert extends Alert {
   readonly id: string;

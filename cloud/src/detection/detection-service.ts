@@ -20,10 +20,10 @@ import type { AlertLedger } from '../ports/alert-ledger.js';
 import type { AlertStore, StoredAlert } from '../ports/alert-store.js';
 import type { ReadingMean, ReadingStore } from '../ports/reading-store.js';
 import type { DeviceRegistry } from '../registry/device-registry.js';
+import type { Alert, OutfallSeries } from '@qingliu/analytics';
+import { DEFAULT_DETECTORS, createDetector } from '@qingliu/analytics';
 import type { PipelineAlert } from './alert-record.js';
 import { alertId, toPipelineAlert } from './alert-record.js';
-import type { Alert, OutfallSeries } from './detector.js';
-import { DEFAULT_DETECTORS, createDetector } from './ensemble-detector.js';
 
 /** The detection CSV's channel names for the pollutant codes the cloud stores. */
 export const CHANNEL_OF: Readonly<Record<PollutantCode, string>> = {

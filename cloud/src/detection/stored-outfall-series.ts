@@ -6,7 +6,7 @@
 import { FLOW_CODE } from '@qingliu/protocol';
 import type { PollutantCode } from '@qingliu/protocol';
 import type { ReadingStore } from '../ports/reading-store.js';
-import type { TraceOutfall } from './traceability.js';
+import type { TraceOutfall } from '@qingliu/analytics';
 
 export interface StoredOutfallSeriesParameters {
   store: Pick<ReadingStore, 'queryMeans'>;

@@ -10,7 +10,7 @@ import { generateDeviceKeyPair } from '@qingliu/protocol';
 import type { PollutantCode } from '@qingliu/protocol';
 import { startInfluxd } from '@qingliu/testkit';
 import type { InfluxdServer } from '@qingliu/testkit';
-import type { UpstreamSource } from '../detection/traceability.js';
+import type { UpstreamSource } from '@qingliu/analytics';
 import { emptyIngestStats } from '../ingest/ingest-stats.js';
 import type { ReadingStore, StoredReading } from '../ports/reading-store.js';
 import { DeviceRegistry } from '../registry/device-registry.js';

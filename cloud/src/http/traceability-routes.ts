@@ -1,11 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { POLLUTANTS, isQingliuError } from '@qingliu/protocol';
 import type { PollutantCode } from '@qingliu/protocol';
-import { DetectionError } from '../detection/detector.js';
-import { parseTimestamp } from '../detection/readings-csv.js';
+import { DetectionError, defaultTraceOptions, parseTimestamp, rankUpstreamSources } from '@qingliu/analytics';
 import { readStoredOutfallSeries } from '../detection/stored-outfall-series.js';
-import { defaultTraceOptions, rankUpstreamSources } from '../detection/traceability.js';
-import type { TraceOptions, TraceOutfall, TraceStation, UpstreamSource } from '../detection/traceability.js';
+import type { TraceOptions, TraceOutfall, TraceStation, UpstreamSource } from '@qingliu/analytics';
 import type { ReadingStore } from '../ports/reading-store.js';
 import type { DeviceRegistry } from '../registry/device-registry.js';
 import { requireRole } from './roles.js';

@@ -1,5 +1,5 @@
 import { FieldType } from 'influx';
-import type { AlertEvidence, AlertKind } from '../detection/detector.js';
+import type { AlertEvidence, AlertKind } from '@qingliu/analytics';
 import { canonicalEvidence } from '../detection/alert-record.js';
 import type { AlertQuery, AlertStore, StoredAlert } from '../ports/alert-store.js';
 import { createInfluxConnection } from './influx-connection.js';
