@@ -32,9 +32,8 @@ export interface BrokerAccount {
   clientIdPrefix?: string | undefined;
 }
 
-/** Why the broker refused something; counted by reason in /metrics. */
-export type BrokerRefusalReason = 'bad-credentials' | 'client-id-not-owned' | 'publish-not-allowed' | 'subscribe-not-allowed';
-export const BROKER_REFUSAL_REASONS: readonly BrokerRefusalReason[] = ['bad-credentials', 'client-id-not-owned', 'publish-not-allowed', 'subscribe-not-allowed'];
+export { BROKER_REFUSAL_REASONS } from '../ports/broker-refusals.js';
+export type { BrokerRefusalReason } from '../ports/broker-refusals.js';
 
 /** The client ids an account owns: an exact id (edge) or a prefix (ingester, bureau). */
 export function clientIdRule(account: BrokerAccount): { exact: string } | { prefix: string } {

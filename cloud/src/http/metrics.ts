@@ -1,7 +1,7 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { QingliuErrorCode } from '@qingliu/protocol';
-import type { BrokerRefusalReason } from '../broker/broker-accounts.js';
-import { BROKER_REFUSAL_REASONS } from '../broker/broker-accounts.js';
+import type { BrokerRefusalReason } from '../ports/broker-refusals.js';
+import { BROKER_REFUSAL_REASONS } from '../ports/broker-refusals.js';
 import type { IngestStats } from '../ingest/ingest-stats.js';
 
 export interface MetricsSources {
