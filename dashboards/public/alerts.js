@@ -6,7 +6,7 @@ import { sha256, toUtf8Bytes } from './vendor/ethers.min.js';
 import { canonicalJson } from './vendor/canonical.js';
 import { duration, el, enterpriseKey, getJson, shortHash, time } from './common.js';
 
-/** Colour and words per alert kind (cloud/src/detection/detector.ts AlertKind). */
+/** Colour and words per alert kind (analytics/src/detectors/detector.ts AlertKind). */
 export const KINDS = {
   'ph-out-of-range': { colour: '#c026d3', words: 'pH out of range' },
   spike: { colour: '#dc2626', words: 'spike' },

@@ -1,4 +1,4 @@
-// The traceability panel's CSVs, as the trace CLI reads them (cloud/src/detection/trace.ts): the river
+// The traceability panel's CSVs, as the trace CLI reads them (analytics/src/cli/trace.ts): the river
 // station's (`ts,<pollutant>...[,flow]`) and the outfalls' (`ts,outfall,flow,<pollutant>...[,distance_km]`).
 import { POLLUTANTS } from './common.js';
 

@@ -2,7 +2,7 @@
 // Traceability (污水溯源) in the bureau's view: a river station saw an event; which upstream outfall explains it?
 // The bureau loads the station's readings (the trace CLI's station CSV), picks the event window (inputs, or a drag
 // on the station's chart) and the candidate outfalls (every enrolled one, read from the store, or an outfall CSV),
-// and POST /api/v1/traceability ranks them (cloud/src/detection/traceability.ts).
+// and POST /api/v1/traceability ranks them (analytics/src/traceability/traceability.ts).
 import { el, getJson, postJson, pollutantName } from './common.js';
 import { parseOutfallCsv, parseStationCsv } from './trace-csv.js';
 

@@ -28,7 +28,7 @@ const iso = (t: number): string => new Date(t).toISOString();
 /** `YYYY-MM-DD HH:MM` in China Standard Time, as the panel's event window inputs take it. */
 const cst = (t: number): string => new Date(t + 8 * HOUR).toISOString().slice(0, 16).replace('T', ' ');
 
-/** The trace CLI's CSVs (cloud/src/detection/trace.ts) of a sampled river. */
+/** The trace CLI's CSVs (analytics/src/cli/trace.ts) of a sampled river. */
 function riverCsv(samples: RiverSamples): { station: string; outfalls: string } {
   const s = samples.station;
   const station = `ts,cod,nh3n,flow\n${s.ts.map((t, i) => `${iso(t)},${s.cod[i]!.toFixed(3)},${s.nh3n[i]!.toFixed(4)},${s.flow[i]!.toFixed(3)}`).join('\n')}\n`;

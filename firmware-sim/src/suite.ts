@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * Writes one dataset of the labelled scenario suite, for the detection CLI and scorer:
+ * Writes one dataset of the labelled scenario suite, for the detection CLI and scorer
+ * (analytics/dist/cli/detect.js, score.js):
  *
  *   node firmware-sim/dist/suite.js --pattern dilution [--seed 1] [--outfalls 8] [--days 21] --out-dir /tmp/suite-dilution
  *
