@@ -14,29 +14,15 @@
  * up from the store.
  */
 import type { Logger } from 'pino';
-import { isPollutantCode } from '@qingliu/protocol';
-import type { PollutantCode } from '@qingliu/protocol';
+import type { Alert, OutfallSeries } from '@qingliu/analytics';
+import { DEFAULT_DETECTORS, createDetector, sliceSeries } from '@qingliu/analytics';
 import type { AlertLedger } from '../ports/alert-ledger.js';
 import type { AlertStore, StoredAlert } from '../ports/alert-store.js';
-import type { ReadingMean, ReadingStore } from '../ports/reading-store.js';
+import type { ReadingStore } from '../ports/reading-store.js';
 import type { DeviceRegistry } from '../registry/device-registry.js';
-import type { Alert, OutfallSeries } from '@qingliu/analytics';
-import { DEFAULT_DETECTORS, createDetector } from '@qingliu/analytics';
 import type { PipelineAlert } from './alert-record.js';
 import { alertId, toPipelineAlert } from './alert-record.js';
-
-/** The detection CSV's channel names for the pollutant codes the cloud stores. */
-export const CHANNEL_OF: Readonly<Record<PollutantCode, string>> = {
-  w00000: 'flow',
-  w01018: 'cod',
-  w21003: 'nh3n',
-  w01001: 'ph',
-  w21011: 'tp',
-  w21001: 'tn',
-};
-
-/** The series the detectors see: the six codes' primary instances (other codes and second analyzers are stored and shown, not theirs). */
-const isDetected = (m: ReadingMean): m is ReadingMean & { pollutant: PollutantCode } => m.channel === undefined && isPollutantCode(m.pollutant);
+import { readStoredDetectionSeries } from './stored-outfall-series.js';
 
 export interface DetectionServiceParameters {
   store: ReadingStore;
@@ -105,38 +91,15 @@ export async function startDetectionService(params: DetectionServiceParameters):
     logger.warn({ err: error }, 'could not read earlier alerts; unrecorded ones will wait for the next start');
   }
 
-  async function series(o: Outfall, fromMs: number, toMs: number): Promise<OutfallSeries> {
-    const means = (await store.queryMeans({ outfall: o.outfall, fromMs, toMs, everyMs: params.sampleMs, limit: 1_000_000 })).filter(isDetected);
-    const index = new Map<number, number>();
-    const ts: number[] = [];
-    for (const m of means) if (!index.has(m.ts)) index.set(m.ts, 0);
-    [...index.keys()].sort((a, b) => a - b).forEach((t, i) => {
-      index.set(t, i);
-      ts.push(t);
-    });
-    const channels: Record<string, number[]> = {};
-    for (const m of means) {
-      const name = CHANNEL_OF[m.pollutant];
-      const values = (channels[name] ??= ts.map(() => Number.NaN));
-      const i = index.get(m.ts)!;
-      if (Number.isNaN(values[i]!)) values[i] = m.mean;
-    }
-    return { outfall: o.outfall, ts, channels };
-  }
-
+  /** The samples before `cut` (the detectors fit on them) and from it on (they detect on them). */
   function split(s: OutfallSeries, cut: number): [OutfallSeries, OutfallSeries] {
     const i = s.ts.findIndex((t) => t >= cut);
     const at = i < 0 ? s.ts.length : i;
-    const part = (from: number, to: number): OutfallSeries => ({
-      outfall: s.outfall,
-      ts: s.ts.slice(from, to),
-      channels: Object.fromEntries(Object.entries(s.channels).map(([k, v]) => [k, v.slice(from, to)])),
-    });
-    return [part(0, at), part(at, s.ts.length)];
+    return [sliceSeries(s, 0, at), sliceSeries(s, at, s.ts.length)];
   }
 
   async function detectOutfall(o: Outfall, t: number): Promise<PipelineAlert[]> {
-    const s = await series(o, t - params.historyMs, t);
+    const s = await readStoredDetectionSeries({ store, outfall: o.outfall, fromMs: t - params.historyMs, toMs: t, everyMs: params.sampleMs });
     const [train, test] = split(s, t - params.detectMs);
     if (test.ts.length === 0) return [];
     const detector = await createDetector(names);

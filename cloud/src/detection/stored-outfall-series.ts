@@ -1,12 +1,61 @@
 /**
- * An outfall's flow and one pollutant's concentration read from the reading
- * store, as the traceability ranking takes them: means on the river station's
- * sampling step, on the station's own time grid (extended over the range).
+ * An outfall's series read from the reading store, as analytics takes them:
+ * every detected channel on one time grid for the detectors, and flow with one
+ * pollutant's concentration on a river station's time grid for the
+ * traceability ranking.
  */
-import { FLOW_CODE } from '@qingliu/protocol';
+import type { OutfallSeries, TraceOutfall } from '@qingliu/analytics';
+import { FLOW_CODE, isPollutantCode } from '@qingliu/protocol';
 import type { PollutantCode } from '@qingliu/protocol';
-import type { ReadingStore } from '../ports/reading-store.js';
-import type { TraceOutfall } from '@qingliu/analytics';
+import type { ReadingMean, ReadingStore } from '../ports/reading-store.js';
+
+/** The detection CSV's channel names for the pollutant codes the cloud stores. */
+export const CHANNEL_OF: Readonly<Record<PollutantCode, string>> = {
+  w00000: 'flow',
+  w01018: 'cod',
+  w21003: 'nh3n',
+  w01001: 'ph',
+  w21011: 'tp',
+  w21001: 'tn',
+};
+
+/** The series the detectors see: the six codes' primary instances (other codes and second analyzers are stored and shown, not theirs). */
+const isDetected = (m: ReadingMean): m is ReadingMean & { pollutant: PollutantCode } => m.channel === undefined && isPollutantCode(m.pollutant);
+
+export interface StoredDetectionSeriesParameters {
+  store: Pick<ReadingStore, 'queryMeans'>;
+  outfall: string;
+  /** The range to read, ms since the epoch. */
+  fromMs: number;
+  toMs: number;
+  /** Window of the store's means that makes one sample, ms. */
+  everyMs: number;
+}
+
+/**
+ * The outfall's means per `everyMs` window as the detectors' series: one time
+ * grid (every window any detected code has), a channel per code (`CHANNEL_OF`),
+ * NaN where that code has no mean; the first mean of a window counts.
+ */
+export async function readStoredDetectionSeries(params: StoredDetectionSeriesParameters): Promise<OutfallSeries> {
+  const { outfall, fromMs, toMs, everyMs } = params;
+  const means = (await params.store.queryMeans({ outfall, fromMs, toMs, everyMs, limit: 1_000_000 })).filter(isDetected);
+  const index = new Map<number, number>();
+  const ts: number[] = [];
+  for (const m of means) if (!index.has(m.ts)) index.set(m.ts, 0);
+  [...index.keys()].sort((a, b) => a - b).forEach((t, i) => {
+    index.set(t, i);
+    ts.push(t);
+  });
+  const channels: Record<string, number[]> = {};
+  for (const m of means) {
+    const name = CHANNEL_OF[m.pollutant];
+    const values = (channels[name] ??= ts.map(() => Number.NaN));
+    const i = index.get(m.ts)!;
+    if (Number.isNaN(values[i]!)) values[i] = m.mean;
+  }
+  return { outfall, ts, channels };
+}
 
 export interface StoredOutfallSeriesParameters {
   store: Pick<ReadingStore, 'queryMeans'>;
