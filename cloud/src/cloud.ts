@@ -3,6 +3,7 @@ import type { PollutantCode } from '@qingliu/protocol';
 import { createIngester } from './ingest/ingester.js';
 import type { Ingester, IngesterParameters } from './ingest/ingester.js';
 import type { DeadLetterStore } from './ports/dead-letter-store.js';
+import type { DedupeIndex } from './ports/dedupe-index.js';
 import type { IngestJournal } from './ingest/ingest-journal.js';
 import type { IngestStats } from './ingest/ingest-stats.js';
 import type { Ledger } from './ports/ledger.js';
@@ -15,6 +16,10 @@ import type { IngestProgress } from './ports/ingest-progress.js';
 export interface CloudParameters {
   registry: DeviceRegistry;
   store: ReadingStore;
+  /** What `store` holds, by (device, seq), for the ingester's dedupe (ports/dedupe-index.ts). */
+  dedupeIndex: DedupeIndex;
+  /** `store`'s encoder module (ports/reading-encoder.ts), handed to the ingester's verify threads. */
+  encoderModule: URL;
   /** Leave out to ingest without settling (the settler runs in one process only). */
   ledger?: Ledger;
   deadLetters?: DeadLetterStore;
@@ -65,6 +70,8 @@ export async function startCloud(params: CloudParameters): Promise<Cloud> {
     mqtt: params.mqtt,
     registry,
     store,
+    dedupeIndex: params.dedupeIndex,
+    encoderModule: params.encoderModule,
     ...(params.deadLetters ? { deadLetters: params.deadLetters } : {}),
     ...(params.maxPayloadBytes ? { maxPayloadBytes: params.maxPayloadBytes } : {}),
     ...(params.verifyThreads === undefined ? {} : { verifyThreads: params.verifyThreads }),

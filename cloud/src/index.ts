@@ -1,5 +1,7 @@
 export * from './ports/ledger.js';
 export * from './ports/reading-store.js';
+export * from './ports/reading-encoder.js';
+export * from './ports/dedupe-index.js';
 export * from './registry/device-registry.js';
 export * from './ingest/batch-verifier.js';
 export * from './ingest/sequence-guard.js';
@@ -9,6 +11,8 @@ export * from './ingest/ingest-journal.js';
 export * from './ingest/journal-writer.js';
 export * from './config.js';
 export * from './store/influx-store.js';
+export * from './store/influx-dedupe-index.js';
+export { INFLUX_ENCODER_MODULE } from './store/influx-encoder.js';
 export * from './accounting/load.js';
 export * from './accounting/units.js';
 export * from './settlement/settler.js';

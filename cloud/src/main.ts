@@ -28,6 +28,8 @@ import { createLedgerEventFeed } from './chain/ledger-events.js';
 import { createAgentStatusWatcher } from './ingest/agent-status-watcher.js';
 import { DeviceRegistry } from './registry/device-registry.js';
 import { createInfluxStore } from './store/influx-store.js';
+import { createInfluxDedupeIndex } from './store/influx-dedupe-index.js';
+import { INFLUX_ENCODER_MODULE } from './store/influx-encoder.js';
 import { createInfluxAlertStore } from './store/influx-alert-store.js';
 import { createInfluxIngestProgress } from './store/influx-ingest-progress.js';
 import { createBureauClient } from './chain/bureau-client.js';
@@ -142,6 +144,8 @@ async function main(): Promise<void> {
   const cloud = await startCloud({
     registry,
     store,
+    dedupeIndex: createInfluxDedupeIndex(config.influx),
+    encoderModule: INFLUX_ENCODER_MODULE,
     ...(ledger ? { ledger } : {}),
     deadLetters,
     ...(journal ? { journal, maxJournalBytes: config.maxJournalBytes } : {}),

@@ -16,6 +16,8 @@ import {
   GB18918_CLASS_1A,
   hashApiToken,
   createProofService,
+  INFLUX_ENCODER_MODULE,
+  createInfluxDedupeIndex,
   createInfluxStore,
   deployEmissionLedger,
   deployEnterpriseRegistry,
@@ -260,6 +262,8 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     const cloud = await startCloud({
       registry,
       store,
+      dedupeIndex: createInfluxDedupeIndex({ url: influxd.url, database }),
+      encoderModule: INFLUX_ENCODER_MODULE,
       ledger,
       mqtt: { url: broker.url, username: 'ingester', password: ingesterPassword, clientId: 'ingester-1' },
       settlementPeriodMs: options.settlementPeriodMs,

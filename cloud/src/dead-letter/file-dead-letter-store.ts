@@ -1,33 +1,8 @@
-import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import type { WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { QingliuErrorCode } from '@qingliu/protocol';
-import type { DeadLetter, DeadLetterStore } from '../ports/dead-letter-store.js';
-
-/** Most payload bytes kept per dead letter (the size and hash always cover all of it). */
-export const DEFAULT_DEAD_LETTER_PAYLOAD_BYTES = 16 * 1024;
-
-export function deadLetterOf(
-  code: QingliuErrorCode,
-  reason: string,
-  topic: string,
-  payload: Buffer,
-  receivedAt: number,
-  keepBytes = DEFAULT_DEAD_LETTER_PAYLOAD_BYTES,
-): DeadLetter {
-  return {
-    code,
-    reason,
-    topic,
-    receivedAt,
-    size: payload.length,
-    sha256: createHash('sha256').update(payload).digest('hex'),
-    payload: payload.subarray(0, keepBytes).toString('utf8'),
-    truncated: payload.length > keepBytes,
-  };
-}
+import type { DeadLetterStore } from '../ports/dead-letter-store.js';
 
 /**
  * Dead letters as JSON lines in `<dir>/dead-letters-<YYYY-MM-DD>.jsonl` (UTC

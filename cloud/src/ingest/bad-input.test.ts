@@ -20,6 +20,8 @@ import type { DeadLetterStore } from '../ports/dead-letter-store.js';
 import type { ReadingStore } from '../ports/reading-store.js';
 import { DeviceRegistry } from '../registry/device-registry.js';
 import { createInfluxStore } from '../store/influx-store.js';
+import { createInfluxDedupeIndex } from '../store/influx-dedupe-index.js';
+import { INFLUX_ENCODER_MODULE } from '../store/influx-encoder.js';
 import { createIngester } from './ingester.js';
 import type { Ingester } from './ingester.js';
 
@@ -144,6 +146,8 @@ describe('ingester under 10,000 bad messages', () => {
       mqtt: { url: `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`, clientId: 'ingester-bad' },
       registry,
       store,
+      dedupeIndex: createInfluxDedupeIndex({ url: influxd.url, database: 'qingliu' }),
+      encoderModule: INFLUX_ENCODER_MODULE,
       deadLetters,
       settlementPeriodMs: 1e12,
       maxPayloadBytes: MAX_PAYLOAD,

@@ -2,7 +2,8 @@ import { mkdir, open, readFile, readdir, rename, unlink } from 'node:fs/promises
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Reading, SignedBatch } from '@qingliu/protocol';
-import type { EncodedReadings, StoredReading } from '../ports/reading-store.js';
+import type { EncodedReadings } from '../ports/reading-encoder.js';
+import type { StoredReading } from '../ports/reading-store.js';
 import { withBatch } from './with-batch.js';
 
 /** Readings accepted together: one message's new readings (of one device) and the settlement batch they were given. */

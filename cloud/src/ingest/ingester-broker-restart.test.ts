@@ -11,6 +11,9 @@ import { startInfluxd, startMosquitto, waitFor } from '@qingliu/testkit';
 import type { InfluxdServer, MosquittoServer } from '@qingliu/testkit';
 import type { ReadingStore } from '../ports/reading-store.js';
 import { createInfluxStore } from '../store/influx-store.js';
+import { createInfluxDedupeIndex } from '../store/influx-dedupe-index.js';
+import { INFLUX_ENCODER_MODULE } from '../store/influx-encoder.js';
+import type { DedupeIndex } from '../ports/dedupe-index.js';
 import { createIngester } from './ingester.js';
 import type { Ingester } from './ingester.js';
 import { TOPIC_A, suitePayload, suiteReadings, suiteRegistry } from './ingester.suite.js';
@@ -19,6 +22,7 @@ describe('an ingester on a shared subscription across a Mosquitto restart', () =
   let influxd: InfluxdServer;
   let mosquitto: MosquittoServer;
   let store: ReadingStore;
+  let dedupeIndex: DedupeIndex;
   let ingester: Ingester | undefined;
   let edge: MqttClient | undefined;
 
@@ -26,6 +30,7 @@ describe('an ingester on a shared subscription across a Mosquitto restart', () =
     influxd = await startInfluxd();
     mosquitto = await startMosquitto({ persistence: true });
     store = await createInfluxStore({ url: influxd.url, database: 'qingliu' });
+    dedupeIndex = createInfluxDedupeIndex({ url: influxd.url, database: 'qingliu' });
   });
   afterAll(async () => {
     await edge?.endAsync(true);
@@ -39,6 +44,8 @@ describe('an ingester on a shared subscription across a Mosquitto restart', () =
       mqtt: { url: mosquitto.url, clientId: 'ingester-restart', sharedGroup: 'ingest' },
       registry: suiteRegistry,
       store,
+      dedupeIndex,
+      encoderModule: INFLUX_ENCODER_MODULE,
       settlementPeriodMs: 60_000,
       logger: pino({ level: 'silent' }),
     });
@@ -56,7 +63,7 @@ describe('an ingester on a shared subscription across a Mosquitto restart', () =
     const readings = suiteReadings(5);
     await edge.publishAsync(TOPIC_A, suitePayload(readings), { qos: 1 });
     await waitFor(() => ingester!.stats().stored >= readings.length, 10_000, 'the batch published after the restart to be stored');
-    const stored = await store.storedSequences('dev-a', readings[0]!.ts, readings.at(-1)!.ts);
+    const stored = await dedupeIndex.storedSequences('dev-a', readings[0]!.ts, readings.at(-1)!.ts);
     expect([...stored].sort((a, b) => a - b)).toEqual(readings.map((r) => r.seq));
   }, 30_000);
 });

@@ -15,6 +15,8 @@ import { hashPassword } from '../broker/passwords.js';
 import type { BrokerAccount } from '../broker/broker-accounts.js';
 import { DeviceRegistry } from '../registry/device-registry.js';
 import { createInfluxStore } from '../store/influx-store.js';
+import { createInfluxDedupeIndex } from '../store/influx-dedupe-index.js';
+import { INFLUX_ENCODER_MODULE } from '../store/influx-encoder.js';
 import { IngestJournal } from './ingest-journal.js';
 import { createIngester } from './ingester.js';
 import type { Ingester } from './ingester.js';
@@ -138,6 +140,8 @@ export function describeIngestOverBroker(
       },
       registry: suiteRegistry,
       store,
+      dedupeIndex: createInfluxDedupeIndex({ url: influxd.url, database: 'qingliu', timeoutMs: 2000 }),
+      encoderModule: INFLUX_ENCODER_MODULE,
       settlementPeriodMs: 1e12, // one batch for the whole suite
       logger,
       retryMinMs: 50,

@@ -1,4 +1,4 @@
-import type { EncodedReadings } from '../ports/reading-store.js';
+import type { EncodedReadings } from '../ports/reading-encoder.js';
 import type { IngestJournal, JournalEntry } from './ingest-journal.js';
 
 export interface JournalWriterParameters {

@@ -3,7 +3,8 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { QingliuError } from '@qingliu/protocol';
 import type { QingliuErrorCode, SignedBatch } from '@qingliu/protocol';
-import type { EncodedReadings, ReadingEncoder, StoredReading } from '../ports/reading-store.js';
+import type { EncodedReadings, ReadingEncoder } from '../ports/reading-encoder.js';
+import type { StoredReading } from '../ports/reading-store.js';
 import type { DeviceRegistry, Enrolment } from '../registry/device-registry.js';
 import { checkPayloadSize, verifyBatchMessage } from './batch-verifier.js';
 import { withBatch } from './with-batch.js';
@@ -33,7 +34,7 @@ export interface VerifyPoolParameters {
   threads: number;
   registry: DeviceRegistry;
   maxPayloadBytes: number;
-  /** The store's encoder module (`ReadingStore.encoderModule`). */
+  /** The store's encoder module (ports/reading-encoder.ts), as the composition root chose it with the store. */
   encoderModule: URL;
   logger: Logger;
   /** The worker script (default verify-worker.js); tests give one that dies. */

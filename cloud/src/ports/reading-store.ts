@@ -1,29 +1,10 @@
 import type { Hj212Code, Reading } from '@qingliu/protocol';
+import type { EncodedReadings } from './reading-encoder.js';
 
 /** A reading as stored, with the settlement batch it was assigned on arrival. */
 export interface StoredReading extends Reading {
   batch: number;
 }
-
-/**
- * One message's readings in a store's own write form, made ahead of the write, on any thread
- * (the ingester makes them on its verify threads, so its own thread only moves them along).
- */
-export interface EncodedReadings {
-  /** The write form (InfluxDB: line protocol, one line per reading). */
-  text: string;
-  count: number;
-  /** The one device the readings are of, and their earliest and latest sample time (which rollups a late write touches). */
-  device: string;
-  fromMs: number;
-  toMs: number;
-}
-
-/**
- * What a store's encoder module exports (`ReadingStore.encoderModule`): readings of one device
- * in the store's write form. Pure, and loadable by a worker thread (no connections, no state).
- */
-export type ReadingEncoder = (readings: readonly StoredReading[]) => EncodedReadings;
 
 /** Which readings to read: a time range (ms since the epoch, `from` inclusive, `to` exclusive) and optional filters. */
 export interface ReadingQuery {
@@ -67,18 +48,19 @@ export interface ReadingMean {
 }
 
 /**
- * The time-series port. The embedded adapter is InfluxDB 1.x over HTTP;
- * clustered InfluxDB slots in behind the same interface.
+ * The time-series port: write, read a batch, seal it, query. Adapters: InfluxDB 1.x over HTTP
+ * (store/influx-store.ts; clustered InfluxDB slots in behind the same interface) and memory
+ * (store/memory-store.ts), both held to store/reading-store.suite.ts. What the ingester also needs
+ * of a store are ports of their own: the dedupe index (dedupe-index.ts) and the encoder module
+ * (reading-encoder.ts).
  */
 export interface ReadingStore {
   /** Writes readings; resolves once the store has accepted all of them. */
   write(readings: readonly StoredReading[]): Promise<void>;
   /**
-   * A module exporting `encodeReadings: ReadingEncoder`, which any thread can import: the write form
-   * `writeEncoded` takes. The ingester's verify threads encode each good message with it.
+   * Writes readings in this store's write form (made by its encoder module: ports/reading-encoder.ts);
+   * resolves once the store has accepted all of them.
    */
-  readonly encoderModule: URL;
-  /** Writes readings encoded by `encoderModule`; resolves once the store has accepted all of them. */
   writeEncoded(parts: readonly EncodedReadings[]): Promise<void>;
   /**
    * Every reading of one settlement batch: those sealed in it, and those not sealed
@@ -95,10 +77,6 @@ export interface ReadingStore {
   sealBatch(batch: number, readings: readonly StoredReading[]): Promise<void>;
   /** Every batch number that has readings, ascending. */
   batches(): Promise<number[]>;
-  /** The seq of every stored reading of `device` sampled in [fromMs, toMs] (both inclusive). */
-  storedSequences(device: string, fromMs: number, toMs: number): Promise<Set<number>>;
-  /** The highest stored sequence number of each device, to resume deduplication. */
-  highestSequences(): Promise<Map<string, number>>;
   /** Readings in a range, oldest first. */
   queryReadings(query: ReadingQuery): Promise<StoredReading[]>;
   /** Mean, min, max and count per series and window of `everyMs`. */

@@ -1,11 +1,15 @@
-import type { EncodedReadings, StoredReading } from '../ports/reading-store.js';
+import type { EncodedReadings } from '../ports/reading-encoder.js';
+import type { StoredReading } from '../ports/reading-store.js';
 import { readingLine } from './line-protocol.js';
 
 /** The InfluxDB measurement readings are written to (influx-store.ts documents its tags and fields). */
 export const READING_MEASUREMENT = 'reading';
 
+/** This module, for the ingester's verify threads to load (ports/reading-encoder.ts): the InfluxDB store's write form. */
+export const INFLUX_ENCODER_MODULE = new URL(import.meta.url);
+
 /**
- * The InfluxDB store's encoder (`ReadingStore.encoderModule`): readings of one device as line
+ * The InfluxDB store's encoder (ports/reading-encoder.ts): readings of one device as line
  * protocol. Loaded by the ingester's verify threads, so it imports nothing but the line protocol.
  */
 export function encodeReadings(readings: readonly StoredReading[]): EncodedReadings {

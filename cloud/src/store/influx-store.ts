@@ -2,7 +2,8 @@ import { FieldType } from 'influx';
 import { createInfluxConnection } from './influx-connection.js';
 import { QingliuError, idSchema, isHj212Code } from '@qingliu/protocol';
 import type { Hj212Code, QualityFlag } from '@qingliu/protocol';
-import type { EncodedReadings, ReadingMean, ReadingQuery, ReadingStore, ReadingWindow, StoredReading } from '../ports/reading-store.js';
+import type { EncodedReadings } from '../ports/reading-encoder.js';
+import type { ReadingMean, ReadingQuery, ReadingStore, ReadingWindow, StoredReading } from '../ports/reading-store.js';
 import { readingLine, sealLine } from './line-protocol.js';
 import { READING_MEASUREMENT } from './influx-encoder.js';
 import { ARRIVAL_ALLOWANCE_MS, backfillStatements } from './rollup-levels.js';
@@ -209,7 +210,6 @@ export async function createInfluxStore(params: InfluxStoreParameters): Promise<
       if (rollups) for (const r of readings) queueLate(r.device, r.ts, r.ts);
     },
 
-    encoderModule: new URL('./influx-encoder.js', import.meta.url),
     writeEncoded,
 
     async sealBatch(batch, readings) {
@@ -255,30 +255,6 @@ export async function createInfluxStore(params: InfluxStoreParameters): Promise<
         throw unavailable('query', cause);
       }
       return [...new Set(rows.map((row) => Number(row.batch)))].sort((a, b) => a - b);
-    },
-
-    async storedSequences(device, fromMs, toMs) {
-      await ensureDatabase();
-      let rows: Record<string, unknown>[];
-      try {
-        rows = await influx.query(
-          `SELECT seq FROM ${READING_MEASUREMENT} WHERE ${whereClause({ device, fromMs, toMs: toMs + 1, limit: 0 })}`,
-        );
-      } catch (cause) {
-        throw unavailable('query', cause);
-      }
-      return new Set(rows.map((row) => Number(row.seq)));
-    },
-
-    async highestSequences() {
-      await ensureDatabase();
-      let rows: Record<string, unknown>[];
-      try {
-        rows = await influx.query(`SELECT MAX(seq) AS seq FROM ${READING_MEASUREMENT} GROUP BY device`);
-      } catch (cause) {
-        throw unavailable('query', cause);
-      }
-      return new Map(rows.map((row) => [String(row.device), Number(row.seq)]));
     },
 
     async queryReadings(query) {
