@@ -19,7 +19,13 @@ export type QingliuErrorCode =
   /** No or an unknown credential (HTTP 401). */
   | 'UNAUTHENTICATED'
   /** A known caller that may not do this (HTTP 403). */
-  | 'FORBIDDEN';
+  | 'FORBIDDEN'
+  /** Analytics (detection, scoring, traceability): a readings CSV, labels or events file it cannot read, an option it cannot use, an outfall it has no model of. */
+  | 'BAD_CSV'
+  | 'BAD_LABELS'
+  | 'BAD_EVENTS'
+  | 'BAD_OPTION'
+  | 'NOT_FITTED';
 
 export interface QingliuErrorOptions {
   /** Whether the same call may succeed later (retry or spool) or never will (reject). */

@@ -4,6 +4,8 @@
  * TensorFlow.js model, an ensemble) implements it, so the CLI, the scorer and
  * later the pipeline never depend on one implementation.
  */
+import { QingliuError } from '@qingliu/protocol';
+import type { QingliuErrorCode } from '@qingliu/protocol';
 
 /** One outfall's readings in time order. Channels hold NaN where a value is missing. */
 export interface OutfallSeries {
@@ -73,7 +75,7 @@ export const CHANNELS = {
   concentrations: ['cod', 'nh3n', 'tp', 'tn'],
 } as const;
 
-export type DetectionErrorCode = 'BAD_CSV' | 'BAD_LABELS' | 'BAD_EVENTS' | 'NOT_FITTED' | 'BAD_OPTION';
+export type DetectionErrorCode = Extract<QingliuErrorCode, 'BAD_CSV' | 'BAD_LABELS' | 'BAD_EVENTS' | 'NOT_FITTED' | 'BAD_OPTION'>;
 
 /** The model a detector fitted for an outfall; NOT_FITTED when its fitting part had none of that outfall. */
 export function fittedFor<M>(models: ReadonlyMap<string, M>, detector: string, outfall: string): M {
@@ -82,13 +84,13 @@ export function fittedFor<M>(models: ReadonlyMap<string, M>, detector: string, o
   return model;
 }
 
-/** The one error type of the detection module. Nothing here is retryable: the input is wrong. */
-export class DetectionError extends Error {
-  readonly code: DetectionErrorCode;
-  readonly retryable = false;
+/**
+ * The project's one error type (QingliuError), narrowed to analytics' codes. Nothing here is
+ * retryable: the input is wrong. An HTTP route answers it as a 400 through the cloud's one handler.
+ */
+export class DetectionError extends QingliuError {
+  declare readonly code: DetectionErrorCode;
   constructor(code: DetectionErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'DetectionError';
-    this.code = code;
+    super(code, message, options?.cause === undefined ? {} : { cause: options.cause });
   }
 }

@@ -7,6 +7,11 @@ import type { QingliuErrorCode } from '@qingliu/protocol';
 const STATUS_OF: Partial<Record<QingliuErrorCode, number>> = {
   INPUT_INVALID: 400,
   SCHEMA_INVALID: 400,
+  BAD_OPTION: 400,
+  BAD_CSV: 400,
+  BAD_EVENTS: 400,
+  BAD_LABELS: 400,
+  NOT_FITTED: 400,
   PAYLOAD_TOO_LARGE: 413,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
