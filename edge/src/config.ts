@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { HJ212_WATER_CODES, QingliuError, hj212CodeProblem, idSchema } from '@qingliu/protocol';
+import { HJ212_WATER_CODES, QingliuError, hj212CodeProblem, idSchema, unitSchema } from '@qingliu/protocol';
 import type { Hj212Code } from '@qingliu/protocol';
 import { REGISTER_TYPES, REGISTER_WIDTH, WORD_ORDERS } from '@qingliu/protocol';
 
@@ -57,7 +57,7 @@ export const pointConfigSchema = z
     scale: z.number().refine(Number.isFinite, 'expected a finite number').default(EDGE_DEFAULTS.scale),
     offset: z.number().refine(Number.isFinite, 'expected a finite number').default(EDGE_DEFAULTS.offset),
     /** Unit of the scaled value. Default: the unit Qingliu carries the code in (protocol/README.md). */
-    unit: z.string().min(1).max(16).optional(),
+    unit: unitSchema.optional(),
   })
   .superRefine((point, ctx) => {
     if (point.address + REGISTER_WIDTH[point.type] > 0x10000) {

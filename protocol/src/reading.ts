@@ -8,6 +8,10 @@ export const idSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected 1-64
  * HJ 212-2017 data flags: N normal, F stopped, M maintenance, S set by hand,
  * D fault, C calibration, T above the analyzer's range, B communication lost.
  */
+/** A unit as text: 1-16 characters (code points), none of them a control character. */
+// eslint-disable-next-line no-control-regex -- the control characters are what it refuses
+export const unitSchema = z.string().min(1).max(16).regex(/^[^\u0000-\u001f\u007f]*$/, 'expected no control characters');
+
 export const QUALITY_FLAGS = ['N', 'F', 'M', 'S', 'D', 'C', 'T', 'B'] as const;
 export type QualityFlag = (typeof QUALITY_FLAGS)[number];
 
@@ -24,7 +28,8 @@ export const readingSchema = z.strictObject({
    */
   channel: idSchema.optional(),
   value: z.number().refine(Number.isFinite, 'expected a finite number'),
-  unit: z.string().min(1).max(16),
+  /** Free text, but no control characters: it is written into InfluxDB's line protocol, where a newline would end the line. */
+  unit: unitSchema,
   /** Sampling time, milliseconds since the Unix epoch (UTC). */
   ts: z.number().int().nonnegative(),
   /** Per-device sequence number, one per reading, strictly increasing. */

@@ -145,6 +145,10 @@ describe('verifyBatchMessage: the compiled schema check and the zod schema agree
     ['a unit of 17 astral characters', (b) => (b.readings[0].unit = '𝔪'.repeat(17))],
     ['a unit with a lone surrogate', (b) => (b.readings[0].unit = 'mg\ud835')],
     ['a missing unit', (b) => delete b.readings[0].unit],
+    ['a unit with a newline (it would end an InfluxDB line)', (b) => (b.readings[0].unit = 'mg\nL')],
+    ['a unit with a tab', (b) => (b.readings[0].unit = 'mg\tL')],
+    ['a unit with DEL', (b) => (b.readings[0].unit = 'mg\u007f')],
+    ['a unit in Chinese', (b) => (b.readings[0].unit = '毫克/升')],
     ['an extra reading field', (b) => (b.readings[0].note = 'x')],
     ['an extra field named __proto__', (b) => Object.defineProperty(b, '__proto__', { value: {}, enumerable: true })],
     ['a missing sig', (b) => delete b.sig],
@@ -160,6 +164,11 @@ describe('verifyBatchMessage: the compiled schema check and the zod schema agree
     const zodSays = signedBatchSchema.safeParse(JSON.parse(payload)).success;
     const verdict = reason(topicA, payload);
     expect(verdict === 'SCHEMA_INVALID').toBe(!zodSays);
+  });
+
+  it('refuses a well-signed batch whose unit holds a newline, before it reaches the store', () => {
+    const batch = signBatch({ v: BATCH_VERSION, enterprise: 'ent-a', device: 'dev-a', readings: [{ ...reading(1), unit: 'mg\nL' }] }, keyA.privateKeyPem);
+    expect(() => verifyBatchMessage(topicA, JSON.stringify(batch), registry)).toThrow(/readings\.0\.unit: expected no control characters/);
   });
 
   it('words a refusal with the field and the reason', () => {
