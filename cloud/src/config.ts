@@ -45,6 +45,17 @@ export const brokerAccountSchema = z.strictObject({
 });
 
 export const cloudConfigSchema = z.strictObject({
+  /**
+   * Which adapter stands behind each port (app/adapters.ts). `store: memory` and `chain: memory`
+   * run one process without InfluxDB or a chain node (trials, tests); the broker is embedded when
+   * `embeddedBroker` is given, external (mqtt.url) otherwise.
+   */
+  adapters: z
+    .strictObject({
+      store: z.enum(['influx', 'memory']).default('influx'),
+      chain: z.enum(['evm', 'memory']).default('evm'),
+    })
+    .default({ store: 'influx', chain: 'evm' }),
   /** Run aedes in this process; leave out to use an external broker by `mqtt.url`. */
   embeddedBroker: z
     .strictObject({
@@ -86,11 +97,14 @@ export const cloudConfigSchema = z.strictObject({
     /** PEM file of the CA that signed the broker's certificate (mqtts://). */
     caFile: z.string().optional(),
   }),
-  influx: z.strictObject({
-    url: z.string().url(),
-    database: z.string().min(1).default('qingliu'),
-    timeoutMs: z.number().int().positive().default(CLOUD_DEFAULTS.influxTimeoutMs),
-  }),
+  /** Required with `adapters.store: influx` (the default). */
+  influx: z
+    .strictObject({
+      url: z.string().url(),
+      database: z.string().min(1).default('qingliu'),
+      timeoutMs: z.number().int().positive().default(CLOUD_DEFAULTS.influxTimeoutMs),
+    })
+    .optional(),
   /** Enrolment file: `{"devices": [{device, enterprise, outfall, publicKey, sampleIntervalMs}]}`. */
   registryFile: z.string(),
   deadLetterDir: z.string(),
@@ -116,10 +130,11 @@ export const cloudConfigSchema = z.strictObject({
       /** The same as the top-level `settlementPeriodMs` (either may be given; if both, they must agree). */
       periodMs: z.number().int().positive().optional(),
       pollutants: z.array(z.enum(POLLUTANT_CODES)).min(1),
-      rpcUrl: z.string().url(),
+      /** Required on an evm chain (adapters.chain, the default). */
+      rpcUrl: z.string().url().optional(),
       /** Name of the environment variable holding the oracle's private key. */
-      oracleKeyEnv: z.string(),
-      ledgerAddress: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 20-byte hex address'),
+      oracleKeyEnv: z.string().optional(),
+      ledgerAddress: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 20-byte hex address').optional(),
       /** The chain to expect (chain id, checked at connect) and how to price transactions (chain/chain-profile.ts). */
       chain: chainProfileSchema.optional(),
       /** The block the ledger was deployed in: event look-ups (anchored batches) start there. */
@@ -195,11 +210,24 @@ export function parseCloudConfig(input: unknown, source = 'cloud config'): Cloud
     const lines = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
     throw new QingliuError('CONFIG_INVALID', `invalid ${source}: ${lines[0]}`, { details: lines.join('\n') });
   }
-  const { settlementPeriodMs, settlement } = result.data;
+  const { settlementPeriodMs, settlement, adapters, influx } = result.data;
+  if (adapters.store === 'influx' && !influx) throw new QingliuError('CONFIG_INVALID', `invalid ${source}: influx: required with adapters.store influx`);
+  if (settlement && adapters.chain === 'evm') {
+    for (const field of ['rpcUrl', 'oracleKeyEnv', 'ledgerAddress'] as const) {
+      if (settlement[field] === undefined) throw new QingliuError('CONFIG_INVALID', `invalid ${source}: settlement.${field}: required with adapters.chain evm`);
+    }
+  }
   if (settlementPeriodMs !== undefined && settlement?.periodMs !== undefined && settlementPeriodMs !== settlement.periodMs) {
     throw new QingliuError('CONFIG_INVALID', `invalid ${source}: settlementPeriodMs: ${settlementPeriodMs} differs from settlement.periodMs ${settlement.periodMs}`);
   }
   return result.data;
+}
+
+/** The settlement block on an EVM chain, with what the chain needs (checked at parse); undefined otherwise. */
+export function evmSettlementOf(config: CloudConfig): (NonNullable<CloudConfig['settlement']> & { rpcUrl: string; oracleKeyEnv: string; ledgerAddress: string }) | undefined {
+  const { settlement } = config;
+  if (!settlement || config.adapters.chain !== 'evm' || !settlement.rpcUrl || !settlement.oracleKeyEnv || !settlement.ledgerAddress) return undefined;
+  return { ...settlement, rpcUrl: settlement.rpcUrl, oracleKeyEnv: settlement.oracleKeyEnv, ledgerAddress: settlement.ledgerAddress };
 }
 
 /** The settlement period every ingester assigns batches by, milliseconds. */
