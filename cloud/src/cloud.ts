@@ -84,6 +84,7 @@ export async function startCloud(params: CloudParameters): Promise<Cloud> {
   const me = params.mqtt.clientId;
   const peers = params.waitForIngesters ?? [];
   let closing = false;
+  let closed: Promise<void> | undefined;
   let peerDeadline = Number.POSITIVE_INFINITY;
 
   // Report this ingester's progress: when it moves, and every few seconds as a heartbeat.
@@ -170,21 +171,25 @@ export async function startCloud(params: CloudParameters): Promise<Cloud> {
         balances,
       };
     },
-    async close(options = {}) {
-      closing = true;
-      peerDeadline = Date.now() + 15_000;
-      await ingester.close();
-      await params.deadLetters?.flush();
-      if (settler && (options.settleOpenBatch ?? true)) {
-        const open = ingester.currentBatch();
-        const endsInMs = (open + 1) * params.settlementPeriodMs - Date.now();
-        if (endsInMs > 0) await new Promise((resolve) => setTimeout(resolve, endsInMs + 1));
-        await settler.settleDue();
-      }
-      await settler?.close();
-      if (reporter) clearInterval(reporter);
-      await reporting;
-      await reportProgress();
+    close(options = {}) {
+      // Once: a second call waits for the first (the demo quiesces, then stops everything).
+      closed ??= (async () => {
+        closing = true;
+        peerDeadline = Date.now() + 15_000;
+        await ingester.close();
+        await params.deadLetters?.flush();
+        if (settler && (options.settleOpenBatch ?? true)) {
+          const open = ingester.currentBatch();
+          const endsInMs = (open + 1) * params.settlementPeriodMs - Date.now();
+          if (endsInMs > 0) await new Promise((resolve) => setTimeout(resolve, endsInMs + 1));
+          await settler.settleDue();
+        }
+        await settler?.close();
+        if (reporter) clearInterval(reporter);
+        await reporting;
+        await reportProgress();
+      })();
+      return closed;
     },
   };
 }

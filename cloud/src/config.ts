@@ -173,8 +173,10 @@ export const cloudConfigSchema = z.strictObject({
        * Without it those routes answer 501 and the bureau acts with its own tools.
        */
       bureauKeyEnv: z.string().optional(),
+      /** How often the event stream (GET /api/v1/events) asks the chain node for new events, ms. */
+      eventPollMs: z.number().int().positive().default(500),
     })
-    .default({ tokens: [], limits: [], dashboards: false }),
+    .default({ tokens: [], limits: [], dashboards: false, eventPollMs: 500 }),
   /**
    * Anomaly detection over the stored readings (detection/detection-service.ts): alerts stored
    * in InfluxDB, served on GET /api/v1/alerts, published on MQTT to the bureau, and their evidence

@@ -6,31 +6,17 @@ import type { Logger } from 'pino';
 import { stringify } from 'yaml';
 import {
   DeviceRegistry,
-  createEmbeddedBroker,
-  createEvmLedger,
-  createAgentStatusWatcher,
   createBureauClient,
-  createDurableLedger,
-  createLedgerEventFeed,
+  deployAlertRegistry,
   deployBlacklist,
-  GB18918_CLASS_1A,
-  hashApiToken,
-  createProofService,
-  INFLUX_ENCODER_MODULE,
-  createInfluxDedupeIndex,
-  createInfluxStore,
   deployEmissionLedger,
   deployEnterpriseRegistry,
+  GB18918_CLASS_1A,
+  hashApiToken,
   hashPassword,
-  startCloud,
-  startApiServer,
-  createInfluxAlertStore,
-  createMqttAlertPublisher,
-  createEvmAlertLedger,
-  deployAlertRegistry,
-  startDetectionService,
-  createEvmEnterpriseRecord,
+  parseCloudConfig,
 } from '@qingliu/cloud';
+import { startCloudApp } from '@qingliu/cloud/app';
 import type { BrokerAccount, Cloud, DetectionService, PipelineAlert, EmbeddedBroker, Ledger, ReadingStore, Settler, ApiServer } from '@qingliu/cloud';
 import { loadDeviceKeys, openConfiguredOutbox, parseEdgeConfig, startEdgeAgent } from '@qingliu/edge';
 import type { EdgeAgent, EdgeConfig } from '@qingliu/edge';
@@ -200,18 +186,10 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       { username: 'ingester', passwordHash: hashPassword(ingesterPassword), role: 'ingester' },
       { username: 'bureau', passwordHash: hashPassword(bureauMqttPassword), role: 'bureau' },
     ];
-    const broker = await createEmbeddedBroker({
-      port: brokerPort,
-      accounts,
-      registry,
-      logger: logger.child({ stage: 'broker' }),
-    });
-    stops.push(() => broker.close());
-    for (const config of edgeConfigs) config.mqtt.url = broker.url;
-
-    // Kept open: the API sends the bureau's verdicts on alerts and blacklistings with it.
     // The registry of enterprises, outfalls and device keys; each enterprise acts on chain through its own account.
     const { address: enterpriseRegistryAddress } = await deployEnterpriseRegistry({ rpcUrl: anvil.rpcUrl, deployerKey: adminKey, bureau: new Wallet(bureauKey).address });
+    // The bureau's set-up: registration, enrolment on chain and the allocations. Closed before the cloud
+    // starts its own client for the bureau's verdicts (one client per key keeps the nonces in step).
     const bureau = await createBureauClient({
       rpcUrl: anvil.rpcUrl,
       privateKey: bureauKey,
@@ -220,7 +198,10 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       blacklist: blacklistAddress,
       alertRegistry: alertRegistry.address,
     });
-    stops.push(() => bureau.close());
+    let bureauOpen = true;
+    stops.push(async () => {
+      if (bureauOpen) await bureau.close();
+    });
     const enterpriseKeys = anvil.accounts.slice(4);
     if (enterpriseKeys.length < enterprises.length) throw new Error(`anvil has ${anvil.accounts.length} accounts: too few for ${enterprises.length} enterprises`);
     const enterpriseAccounts = Object.fromEntries(
@@ -241,35 +222,70 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       }
     }
 
+    bureauOpen = false;
+    await bureau.close();
+
+    // The cloud through its one composition root, configured as a deployment would be (cloud.sample.yaml).
     const database = 'qingliu';
-    const store = await createInfluxStore({ url: influxd.url, database });
-    stops.push(() => store.close());
-    const evmLedger = await createEvmLedger({
-      rpcUrl: anvil.rpcUrl,
-      privateKey: oracleKey,
-      address: ledgerAddress,
-      logger: logger.child({ stage: 'chain' }),
-    });
     // Settlements are journaled first: a chain outage delays them, never drops or repeats one.
     // A new chain per run, so a new journal per run too.
     const runDir = await mkdtemp(join(workDir, 'run-'));
     stops.push(() => rm(runDir, { recursive: true, force: true }));
-    const ledger = await createDurableLedger(evmLedger, {
-      journalPath: join(runDir, 'settlements.jsonl'),
-      logger: logger.child({ stage: 'chain' }),
+    // The bureau's and each enterprise's API token: random per run; the API keeps only their SHA-256.
+    const tokens: PipelineTokens = {
+      bureau: randomBytes(18).toString('base64url'),
+      enterprises: Object.fromEntries(enterprises.map((e) => [e, randomBytes(18).toString('base64url')])),
+    };
+    const secrets: Record<string, string> = { DEMO_ORACLE_KEY: oracleKey, DEMO_ALERT_ORACLE_KEY: alertOracleKey, DEMO_BUREAU_KEY: bureauKey };
+    const cloudConfig = parseCloudConfig({
+      embeddedBroker: { port: brokerPort, accounts },
+      mqtt: { username: 'ingester', password: ingesterPassword, clientId: 'ingester-1' },
+      influx: { url: influxd.url, database },
+      registryFile: join(workDir, 'enrolment.json'),
+      deadLetterDir: join(runDir, 'dead-letters'),
+      settlement: {
+        periodMs: options.settlementPeriodMs,
+        pollutants: [...CHARGED_POLLUTANTS],
+        rpcUrl: anvil.rpcUrl,
+        oracleKeyEnv: 'DEMO_ORACLE_KEY',
+        ledgerAddress,
+        journalPath: join(runDir, 'settlements.jsonl'),
+      },
+      http: { port: 0 },
+      api: {
+        tokens: [
+          { sha256: hashApiToken(tokens.bureau), role: 'bureau' },
+          ...Object.entries(tokens.enterprises).map(([enterprise, token]) => ({ sha256: hashApiToken(token), role: 'enterprise' as const, enterprise })),
+        ],
+        limits: GB18918_CLASS_1A,
+        dashboards: true,
+        blacklistAddress,
+        bureauKeyEnv: 'DEMO_BUREAU_KEY',
+        eventPollMs: 250,
+      },
+      // Detection on 5-second means (minute means in service), published to the bureau over the broker.
+      detection: {
+        sampleMs: 5_000,
+        historyMs: 60 * 60_000,
+        detectMs: 5 * 60_000,
+        closeAfterMs: 20_000,
+        intervalMs: Math.max(2_000, options.settlementPeriodMs),
+        alertRegistryAddress: alertRegistry.address,
+        alertOracleKeyEnv: 'DEMO_ALERT_ORACLE_KEY',
+      },
     });
-    stops.push(() => ledger.close());
-    const cloud = await startCloud({
-      registry,
-      store,
-      dedupeIndex: createInfluxDedupeIndex({ url: influxd.url, database }),
-      encoderModule: INFLUX_ENCODER_MODULE,
-      ledger,
-      mqtt: { url: broker.url, username: 'ingester', password: ingesterPassword, clientId: 'ingester-1' },
-      settlementPeriodMs: options.settlementPeriodMs,
-      pollutants: CHARGED_POLLUTANTS,
+    const app = await startCloudApp(cloudConfig, {
       logger,
+      registry,
+      secret: (name: string) => secrets[name],
+      ...(options.onAlert ? { onAlert: options.onAlert } : {}),
     });
+    stops.push(() => app.close());
+    const { cloud, store } = app;
+    const broker = app.broker!;
+    const ledger = app.ledger!;
+    for (const config of edgeConfigs) config.mqtt.url = app.mqttUrl;
+
     const agents: EdgeAgent[] = [];
     // Run by quiesce(), in reverse order: the agents first, then this.
     const flowStops: (() => Promise<void>)[] = [];
@@ -293,87 +309,6 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       }
       await cloud.close();
     });
-    // The bureau's and each enterprise's API token: random per run; the API keeps only their SHA-256.
-    const tokens: PipelineTokens = {
-      bureau: randomBytes(18).toString('base64url'),
-      enterprises: Object.fromEntries(enterprises.map((e) => [e, randomBytes(18).toString('base64url')])),
-    };
-    const agentStatus = await createAgentStatusWatcher({
-      mqtt: { url: broker.url, username: 'ingester', password: ingesterPassword, clientId: 'ingester-1-status' },
-      registry,
-      logger: logger.child({ stage: 'agent-status' }),
-    });
-    stops.push(() => agentStatus.close());
-    const ledgerEvents = createLedgerEventFeed({
-      rpcUrl: anvil.rpcUrl,
-      address: ledgerAddress,
-      enterprises: () => registry.enterprises(),
-      pollMs: 250,
-      logger: logger.child({ stage: 'ledger-events' }),
-    });
-    stops.push(() => ledgerEvents.close());
-    // Detection on 5-second means (minute means in service), published to the bureau over the broker.
-    const alertStore = await createInfluxAlertStore({ url: influxd.url, database });
-    const alertPublisher = await createMqttAlertPublisher({ url: broker.url, username: 'ingester', password: ingesterPassword, clientId: 'ingester-1-alerts' });
-    stops.push(() => alertPublisher.close());
-    const alertLedger = await createEvmAlertLedger({
-      rpcUrl: anvil.rpcUrl,
-      privateKey: alertOracleKey,
-      address: alertRegistry.address,
-      knownIds: registry.list().flatMap((d) => [d.enterprise, d.outfall]),
-      logger: logger.child({ stage: 'chain' }),
-    });
-    stops.push(() => alertLedger.close());
-    const detection = await startDetectionService({
-      store,
-      alerts: alertStore,
-      registry,
-      alertLedger,
-      publish: async (alert) => {
-        options.onAlert?.(alert);
-        await alertPublisher.publish(alert);
-      },
-      sampleMs: 5_000,
-      historyMs: 60 * 60_000,
-      detectMs: 5 * 60_000,
-      closeAfterMs: 20_000,
-      intervalMs: Math.max(2_000, options.settlementPeriodMs),
-      logger: logger.child({ stage: 'detect' }),
-    });
-    stops.push(() => detection.close());
-    // The enterprises' records (credit score from on-chain facts only) and the bureau's verdicts, on the API.
-    const records = await createEvmEnterpriseRecord({ rpcUrl: anvil.rpcUrl, emissionLedger: ledgerAddress, alertRegistry: alertRegistry.address, blacklist: blacklistAddress, pollutants: CHARGED_POLLUTANTS });
-    stops.push(() => records.close());
-    const status = await startApiServer({
-      alerts: alertStore,
-      verdicts: { alertLedger, bureau },
-      records: { records, bureau },
-      store,
-      registry,
-      tokens: [
-        { sha256: hashApiToken(tokens.bureau), role: 'bureau' },
-        ...Object.entries(tokens.enterprises).map(([enterprise, token]) => ({ sha256: hashApiToken(token), role: 'enterprise' as const, enterprise })),
-      ],
-      limits: GB18918_CLASS_1A,
-      agentStatus,
-      ledgerEvents,
-      proofs: createProofService({
-        store,
-        ledger,
-        contract: ledgerAddress,
-        txHashOf: (batch) => cloud.settler?.settled().find((b) => b.batch === batch)?.receipt.txHash,
-      }),
-      metrics: {
-        ingest: () => cloud.ingester.stats(),
-        batchesSettled: () => cloud.settler?.settled().length ?? 0,
-        brokerRefusals: broker.refusalsByReason,
-        statusRefused: agentStatus.refused,
-      },
-      status: () => cloud.status(),
-      dashboards: { rpcUrl: anvil.rpcUrl, contract: ledgerAddress, blacklist: blacklistAddress, alertRegistry: alertRegistry.address },
-      logger: logger.child({ stage: 'api' }),
-    });
-    stops.push(() => status.close());
 
     for (const config of edgeConfigs) {
       await writeFile(
@@ -413,8 +348,8 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       agents,
       edgeConfigs,
       registry,
-      status,
-      detection,
+      status: app.http,
+      detection: app.detection!.service,
       database,
       quiesce,
       stop: stopAll,

@@ -139,6 +139,7 @@ export async function startCloudApp(config: CloudConfig, overrides: CloudAppOver
           address: chain.ledgerAddress,
           fromBlock: chain.ledgerFromBlock ?? 0,
           enterprises: () => registry.enterprises(),
+          pollMs: config.api.eventPollMs,
           logger: logger.child({ stage: 'ledger-events' }),
         })
       : undefined;
