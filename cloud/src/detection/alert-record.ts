@@ -9,15 +9,9 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '@qingliu/protocol';
 import type { Alert, AlertEvidence } from '@qingliu/analytics';
+import type { PipelineAlert } from '../ports/pipeline-alert.js';
 
-export interface PipelineAlert extends Alert {
-  readonly id: string;
-  readonly enterprise: string;
-  /** sha256 of `canonicalEvidence(evidence)`, 0x-prefixed. */
-  readonly evidenceHash: string;
-  /** True once the incident is over (its end is older than the close delay): its evidence is final. */
-  readonly closed: boolean;
-}
+export type { PipelineAlert } from '../ports/pipeline-alert.js';
 
 const sha256 = (text: string): string => `0x${createHash('sha256').update(text).digest('hex')}`;
 

@@ -1,4 +1,4 @@
-import type { PipelineAlert } from '../detection/alert-record.js';
+import type { PipelineAlert } from './pipeline-alert.js';
 
 /** Which alerts to read: those overlapping [fromMs, toMs), optionally of one enterprise or outfall. */
 export interface AlertQuery {
