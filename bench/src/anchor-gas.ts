@@ -11,8 +11,10 @@
  */
 import { parseArgs } from 'node:util';
 import { JsonRpcProvider, Wallet } from 'ethers';
-import { createBureauClient, createEvmLedger, deployEmissionLedger } from '@qingliu/cloud';
-import type { EnterpriseLoad } from '@qingliu/cloud';
+import { createBureauClient } from '@qingliu/cloud/chain/bureau-client';
+import { deployEmissionLedger } from '@qingliu/cloud/chain/deploy';
+import { createEvmLedger } from '@qingliu/cloud/chain/evm-ledger';
+import type { EnterpriseLoad } from '@qingliu/cloud/ports/ledger';
 import { buildReadingTree, readingLeafHash } from '@qingliu/protocol';
 import type { Reading } from '@qingliu/protocol';
 import { startAnvil } from '@qingliu/testkit';

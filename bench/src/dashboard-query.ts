@@ -10,8 +10,11 @@
  *   node bench/dist/dashboard-query.js [--outfalls 50] [--days 30] [--sample-s 60] [--runs 5]
  */
 import { parseArgs } from 'node:util';
-import { DeviceRegistry, createInfluxStore, hashApiToken, startApiServer } from '@qingliu/cloud';
-import type { StoredReading } from '@qingliu/cloud';
+import { startApiServer } from '@qingliu/cloud/http/api-server';
+import { hashApiToken } from '@qingliu/cloud/http/roles';
+import { DeviceRegistry } from '@qingliu/cloud/registry/device-registry';
+import { createInfluxStore } from '@qingliu/cloud/store/influx-store';
+import type { StoredReading } from '@qingliu/cloud/ports/reading-store';
 import { generateDeviceKeyPair } from '@qingliu/protocol';
 import type { PollutantCode } from '@qingliu/protocol';
 import { startInfluxd } from '@qingliu/testkit';

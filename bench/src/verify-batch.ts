@@ -6,7 +6,8 @@
  *   node bench/dist/verify-batch.js [--batch 500] [--batches 200]
  */
 import { parseArgs } from 'node:util';
-import { DeviceRegistry, verifyBatchMessage } from '@qingliu/cloud';
+import { verifyBatchMessage } from '@qingliu/cloud/ingest/batch-verifier';
+import { DeviceRegistry } from '@qingliu/cloud/registry/device-registry';
 import { BATCH_VERSION, generateDeviceKeyPair, readingsTopic, signBatch } from '@qingliu/protocol';
 import type { Reading } from '@qingliu/protocol';
 

@@ -4,8 +4,8 @@
  * every reading stored exactly once, each batch charged what its stored
  * readings weigh, and every anchored root rebuilt from the stored rows.
  */
-import { computeLoads } from '@qingliu/cloud';
-import type { ReadingStore, StoredReading } from '@qingliu/cloud';
+import { computeLoads } from '@qingliu/cloud/accounting/load';
+import type { ReadingStore, StoredReading } from '@qingliu/cloud/ports/reading-store';
 import { buildReadingTree } from '@qingliu/protocol';
 import type { PollutantCode } from '@qingliu/protocol';
 

@@ -4,20 +4,23 @@ import { join } from 'node:path';
 import { Wallet } from 'ethers';
 import type { Logger } from 'pino';
 import { stringify } from 'yaml';
-import {
-  DeviceRegistry,
-  createBureauClient,
-  deployAlertRegistry,
-  deployBlacklist,
-  deployEmissionLedger,
-  deployEnterpriseRegistry,
-  GB18918_CLASS_1A,
-  hashApiToken,
-  hashPassword,
-  parseCloudConfig,
-} from '@qingliu/cloud';
+import { hashPassword } from '@qingliu/cloud/broker/passwords';
+import { createBureauClient } from '@qingliu/cloud/chain/bureau-client';
+import { deployAlertRegistry, deployBlacklist, deployEmissionLedger, deployEnterpriseRegistry } from '@qingliu/cloud/chain/deploy';
+import { parseCloudConfig } from '@qingliu/cloud/config';
+import { hashApiToken } from '@qingliu/cloud/http/roles';
+import { DeviceRegistry } from '@qingliu/cloud/registry/device-registry';
+import { GB18918_CLASS_1A } from '@qingliu/cloud/registry/permit-limits';
 import { startCloudApp } from '@qingliu/cloud/app';
-import type { BrokerAccount, Cloud, DetectionService, PipelineAlert, EmbeddedBroker, Ledger, ReadingStore, Settler, ApiServer } from '@qingliu/cloud';
+import type { BrokerAccount } from '@qingliu/cloud/broker/broker-accounts';
+import type { EmbeddedBroker } from '@qingliu/cloud/broker/embedded-broker';
+import type { Cloud } from '@qingliu/cloud/cloud';
+import type { PipelineAlert } from '@qingliu/cloud/detection/alert-record';
+import type { DetectionService } from '@qingliu/cloud/detection/detection-service';
+import type { ApiServer } from '@qingliu/cloud/http/api-server';
+import type { Ledger } from '@qingliu/cloud/ports/ledger';
+import type { ReadingStore } from '@qingliu/cloud/ports/reading-store';
+import type { Settler } from '@qingliu/cloud/settlement/settler';
 import { loadDeviceKeys, openConfiguredOutbox, parseEdgeConfig, startEdgeAgent } from '@qingliu/edge';
 import type { EdgeAgent, EdgeConfig } from '@qingliu/edge';
 import { defaultPlant, startPlant } from '@qingliu/firmware-sim';

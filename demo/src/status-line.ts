@@ -1,4 +1,5 @@
-import type { CloudStatus, SettledBatch } from '@qingliu/cloud';
+import type { CloudStatus } from '@qingliu/cloud/cloud';
+import type { SettledBatch } from '@qingliu/cloud/settlement/settler';
 import { POLLUTANTS } from '@qingliu/protocol';
 import type { PollutantCode } from '@qingliu/protocol';
 

@@ -6,7 +6,8 @@
  */
 import { connectAsync } from 'mqtt';
 import type { Logger } from 'pino';
-import { createBureauClient, createEvmLedger } from '@qingliu/cloud';
+import { createBureauClient } from '@qingliu/cloud/chain/bureau-client';
+import { createEvmLedger } from '@qingliu/cloud/chain/evm-ledger';
 import { loadOrCreateDeviceKey } from '@qingliu/edge';
 import { ALL_READINGS_TOPIC, BATCH_VERSION, generateDeviceKeyPair, isQingliuError, readingsTopic, signBatch } from '@qingliu/protocol';
 import type { QingliuErrorCode, Reading, UnsignedBatch } from '@qingliu/protocol';
