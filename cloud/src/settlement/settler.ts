@@ -1,19 +1,12 @@
 import type { Logger } from 'pino';
-import { buildReadingTree } from '@qingliu/protocol';
 import type { PollutantCode } from '@qingliu/protocol';
-import type { Ledger, SettlementReceipt } from '../ports/ledger.js';
+import type { Ledger } from '../ports/ledger.js';
 import type { ReadingStore } from '../ports/reading-store.js';
-import { computeLoads } from '../accounting/load.js';
-import type { LoadLine } from '../accounting/load.js';
 import type { DeviceRegistry } from '../registry/device-registry.js';
+import { settleBatch } from './settle-batch.js';
+import type { SettledBatch } from './settle-batch.js';
 
-export interface SettledBatch {
-  batch: number;
-  root: string;
-  readingCount: number;
-  loads: LoadLine[];
-  receipt: SettlementReceipt;
-}
+export type { SettledBatch } from './settle-batch.js';
 
 export interface SettlerParameters {
   store: ReadingStore;
@@ -55,9 +48,7 @@ export async function findUnsettledBatches(store: ReadingStore, ledger: Ledger, 
 
 /**
  * Closes settlement batches: when a period has ended and its writes are done,
- * reads the batch back from the store (the store is the record), computes
- * each enterprise's load and the Merkle root, seals the readings in the batch
- * (store.sealBatch) and settles it on the ledger.
+ * settles it (settle-batch.ts: loads, Merkle root, seal, charge and anchor).
  * A failed settlement is retried on the next tick; the ledger charges a batch
  * id at most once, so a retry after an unknown outcome cannot charge twice.
  */
@@ -72,23 +63,7 @@ export function createSettler(params: SettlerParameters): Settler {
 
   async function settleOne(batch: number): Promise<SettledBatch | undefined> {
     await params.writesSettled(batch);
-    const readings = await store.readBatch(batch);
-    if (readings.length === 0) return undefined;
-    const loads = computeLoads({
-      readings,
-      sampleIntervalMs: (device) => registry.get(device)?.sampleIntervalMs ?? 0,
-    }).filter((line) => params.chargedPollutants.includes(line.pollutant));
-    const { root } = buildReadingTree(readings);
-    // Sealed before it is charged: a copy of one of these readings written later, naming a later
-    // batch, leaves it here, so no reading is charged in two batches. A retry reads and seals the same set.
-    await store.sealBatch(batch, readings);
-    const receipt = await ledger.settle({
-      batchId: BigInt(batch),
-      root,
-      readingCount: readings.length,
-      loads: loads.map(({ enterprise, pollutant, milligrams }) => ({ enterprise, pollutant, milligrams })),
-    });
-    return { batch, root, readingCount: readings.length, loads, receipt };
+    return settleBatch({ store, ledger, registry, chargedPollutants: params.chargedPollutants }, batch);
   }
 
   async function run(): Promise<SettledBatch[]> {
