@@ -34,7 +34,7 @@ export const DATABASE = 'qingliu';
 /** Compiled entry points, found beside each package's index. */
 const entry = (pkg: string, file: string): string => fileURLToPath(new URL(file, import.meta.resolve(pkg)));
 const EDGE_MAIN = entry('@qingliu/edge', './main.js');
-const CLOUD_MAIN = entry('@qingliu/cloud', './main.js');
+const CLOUD_MAIN = fileURLToPath(import.meta.resolve('@qingliu/cloud/main'));
 const PLANT_CLI = entry('@qingliu/firmware-sim', './cli.js');
 
 export interface DeviceInfo {
