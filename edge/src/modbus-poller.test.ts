@@ -4,8 +4,6 @@
  */
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { LAYOUT_NAMES, createOutfallModel, describePoints, startModbusDevice } from '@qingliu/firmware-sim';
 import type { LayoutName, ModbusDevice } from '@qingliu/firmware-sim';
 import { isQingliuError } from '@qingliu/protocol';
@@ -14,6 +12,7 @@ import { sleep, waitFor } from '@qingliu/testkit';
 import { parseEdgeConfig } from './config.js';
 import type { DeviceConfig, PointConfig } from './config.js';
 import { createDevicePoller } from './modbus-poller.js';
+import { logSink } from './test-support/log-sink.js';
 import type { DevicePoller, PolledSample } from './modbus-poller.js';
 
 // 2024-06-01 09:00 in China: the morning peak.
@@ -66,17 +65,6 @@ async function startSilentServer(): Promise<{ server: Server; port: number; clos
         server.close(() => resolve());
       }),
   };
-}
-
-function logSink(): { logger: pino.Logger; lines: { level: number; msg: string }[] } {
-  const lines: { level: number; msg: string }[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { logger: pino({ level: 'debug' }, stream), lines };
 }
 
 describe('device poller against simulated analyzers', () => {

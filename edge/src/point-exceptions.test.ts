@@ -3,14 +3,13 @@
  * Modbus exception. Against firmware-sim (a real Modbus TCP server on loopback), which answers a
  * register it lacks with exception 02 (illegal data address).
  */
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { createOutfallModel, describePoints, startModbusDevice } from '@qingliu/firmware-sim';
 import type { ModbusDevice } from '@qingliu/firmware-sim';
 import { isQingliuError } from '@qingliu/protocol';
 import { parseEdgeConfig } from './config.js';
 import type { DeviceConfig } from './config.js';
 import { createDevicePoller } from './modbus-poller.js';
+import { logSink } from './test-support/log-sink.js';
 import type { DeviceStatus, PolledSample } from './modbus-poller.js';
 
 const T0 = Date.UTC(2024, 5, 1, 1, 0, 0);
@@ -23,17 +22,6 @@ function deviceConfig(device: ModbusDevice, points: unknown[]): DeviceConfig {
     keyDir: '/tmp/unused',
     devices: [{ id: 'dev-x', outfall: 'out-x', transport: 'tcp', host: device.host, port: device.port, unitId: device.unitId, timeoutMs: 500, points }],
   }).devices[0]!;
-}
-
-function logSink(): { logger: pino.Logger; lines: { level: number; msg: string; point?: unknown }[] } {
-  const lines: { level: number; msg: string }[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { logger: pino({ level: 'debug' }, stream), lines };
 }
 
 describe('a point the device answers with a Modbus exception', () => {

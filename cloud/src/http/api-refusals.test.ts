@@ -4,12 +4,10 @@
  * The store here fails every read, so a refusal that came after one would show as a 500.
  */
 import { generateDeviceKeyPair } from '@qingliu/protocol';
-import { emptyIngestStats } from '../ingest/ingest-stats.js';
 import type { ReadingStore } from '../ports/reading-store.js';
 import { DeviceRegistry } from '../registry/device-registry.js';
-import { startApiServer } from './api-server.js';
 import type { ApiServer } from './api-server.js';
-import { hashApiToken } from './roles.js';
+import { startTestApi } from './test-api.js';
 
 const TOKENS = { bureau: 'tok-refusals-bureau', 'ent-a': 'tok-refusals-ent-a' } as const;
 type Who = keyof typeof TOKENS | 'public';
@@ -27,16 +25,7 @@ describe('API refusals before anything is read', () => {
   let api: ApiServer;
 
   beforeAll(async () => {
-    api = await startApiServer({
-      store,
-      registry,
-      metrics: { ingest: emptyIngestStats, batchesSettled: () => 0 },
-      status: async () => ({}),
-      tokens: [
-        { sha256: hashApiToken(TOKENS.bureau), role: 'bureau' },
-        { sha256: hashApiToken(TOKENS['ent-a']), role: 'enterprise', enterprise: 'ent-a' },
-      ],
-    });
+    api = await startTestApi({ store, registry, tokens: TOKENS });
   });
 
   afterAll(() => api?.close());

@@ -6,13 +6,12 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { generateDeviceKeyPair } from '@qingliu/protocol';
 import type { PollutantCode } from '@qingliu/protocol';
-import { emptyIngestStats } from '../ingest/ingest-stats.js';
 import type { ReadingStore, StoredReading } from '../ports/reading-store.js';
 import { DeviceRegistry } from '../registry/device-registry.js';
 import { GB18918_CLASS_1A } from '../registry/permit-limits.js';
-import { startApiServer } from './api-server.js';
+import { startTestApi } from './test-api.js';
 import type { ApiServer } from './api-server.js';
-import { declaredRoutes, hashApiToken } from './roles.js';
+import { declaredRoutes } from './roles.js';
 
 const TOKENS = { bureau: 'tok-openapi-bureau', 'ent-a': 'tok-openapi-ent-a' } as const;
 type Who = keyof typeof TOKENS | 'public';
@@ -42,17 +41,7 @@ describe('OpenAPI document', () => {
   let doc: Json;
 
   beforeAll(async () => {
-    api = await startApiServer({
-      store,
-      registry,
-      metrics: { ingest: emptyIngestStats, batchesSettled: () => 0 },
-      status: async () => ({}),
-      tokens: [
-        { sha256: hashApiToken(TOKENS.bureau), role: 'bureau' },
-        { sha256: hashApiToken(TOKENS['ent-a']), role: 'enterprise', enterprise: 'ent-a' },
-      ],
-      limits: GB18918_CLASS_1A,
-    });
+    api = await startTestApi({ store, registry, tokens: TOKENS, more: { limits: GB18918_CLASS_1A } });
     doc = await (await fetch(`${api.url}/api/v1/openapi.json`)).json();
   });
 
