@@ -61,6 +61,12 @@ export const ALERT_REGISTRY_ABI: readonly JsonFragment[] = alertRegistry.abi;
 /** Creation bytecode of AlertRegistry; constructor(address bureau, address oracle). */
 export const ALERT_REGISTRY_BYTECODE: string = alertRegistry.bytecode;
 
+const emissionCredits = loadArtifact('EmissionCredits');
+/** ABI of EmissionCredits (ERC-1155 credit types; AccessControl, Pausable errors included). */
+export const EMISSION_CREDITS_ABI: readonly JsonFragment[] = emissionCredits.abi;
+/** Creation bytecode of EmissionCredits; constructor(address bureau, address guardian). */
+export const EMISSION_CREDITS_BYTECODE: string = emissionCredits.bytecode;
+
 /** AlertRegistry's Verdict enum (IAlertRegistry.sol), by value: `none` for an alert never recorded. */
 export const ALERT_VERDICTS = ['none', 'pending', 'confirmed', 'dismissed'] as const;
 export type AlertRegistryVerdict = (typeof ALERT_VERDICTS)[number];
