@@ -67,6 +67,12 @@ export const EMISSION_CREDITS_ABI: readonly JsonFragment[] = emissionCredits.abi
 /** Creation bytecode of EmissionCredits; constructor(address bureau, address guardian). */
 export const EMISSION_CREDITS_BYTECODE: string = emissionCredits.bytecode;
 
+const negotiatedTransfer = loadArtifact('NegotiatedTransfer');
+/** ABI of NegotiatedTransfer (协议转让 with bank evidence and arbitration). */
+export const NEGOTIATED_TRANSFER_ABI: readonly JsonFragment[] = negotiatedTransfer.abi;
+/** Creation bytecode; constructor(address credits, address registry, address blacklist, address arbitrator, address guardian). */
+export const NEGOTIATED_TRANSFER_BYTECODE: string = negotiatedTransfer.bytecode;
+
 /** AlertRegistry's Verdict enum (IAlertRegistry.sol), by value: `none` for an alert never recorded. */
 export const ALERT_VERDICTS = ['none', 'pending', 'confirmed', 'dismissed'] as const;
 export type AlertRegistryVerdict = (typeof ALERT_VERDICTS)[number];
