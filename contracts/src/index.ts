@@ -73,6 +73,18 @@ export const NEGOTIATED_TRANSFER_ABI: readonly JsonFragment[] = negotiatedTransf
 /** Creation bytecode; constructor(address credits, address registry, address blacklist, address arbitrator, address guardian). */
 export const NEGOTIATED_TRANSFER_BYTECODE: string = negotiatedTransfer.bytecode;
 
+const primarySale = loadArtifact('PrimarySale');
+/** ABI of PrimarySale (the bureau's B2C sale from its reserve, delivery versus payment). */
+export const PRIMARY_SALE_ABI: readonly JsonFragment[] = primarySale.abi;
+/** Creation bytecode; constructor(credits, deposit, registry, blacklist, bureau, treasury, guardian). */
+export const PRIMARY_SALE_BYTECODE: string = primarySale.bytecode;
+
+const depositToken = loadArtifact('DepositToken');
+/** ABI of DepositToken (a settlement bank's ERC-20 deposit token, 2 decimals). */
+export const DEPOSIT_TOKEN_ABI: readonly JsonFragment[] = depositToken.abi;
+/** Creation bytecode; constructor(string name, string symbol, address bank). */
+export const DEPOSIT_TOKEN_BYTECODE: string = depositToken.bytecode;
+
 /** AlertRegistry's Verdict enum (IAlertRegistry.sol), by value: `none` for an alert never recorded. */
 export const ALERT_VERDICTS = ['none', 'pending', 'confirmed', 'dismissed'] as const;
 export type AlertRegistryVerdict = (typeof ALERT_VERDICTS)[number];
