@@ -4,7 +4,7 @@ pragma solidity ^0.8.24;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ERC1155} from "@openzeppelin/contracts/token/ERC1155/ERC1155.sol";
 import {ERC1155Supply} from "@openzeppelin/contracts/token/ERC1155/extensions/ERC1155Supply.sol";
-import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {GuardianPausable} from "./GuardianPausable.sol";
 import {IEmissionCredits} from "./IEmissionCredits.sol";
 
 /**
@@ -16,10 +16,9 @@ import {IEmissionCredits} from "./IEmissionCredits.sol";
  * exchange), but may retire them. The guardian (`GUARDIAN_ROLE`) may pause every movement.
  * 1 credit = 1 kg of the pollutant unless a deployment says otherwise.
  */
-contract EmissionCredits is ERC1155Supply, AccessControl, Pausable, IEmissionCredits {
+contract EmissionCredits is ERC1155Supply, GuardianPausable, IEmissionCredits {
     bytes32 public constant BUREAU_ROLE = keccak256("BUREAU_ROLE");
     bytes32 public constant EXCHANGE_ROLE = keccak256("EXCHANGE_ROLE");
-    bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
 
     mapping(uint256 id => CreditType) private _types;
     mapping(uint256 id => uint256) private _cap;
@@ -67,15 +66,6 @@ contract EmissionCredits is ERC1155Supply, AccessControl, Pausable, IEmissionCre
         emit CreditsRetired(id, from, amount, caller);
     }
 
-    /// @notice Stops every issue, allocation, transfer and retirement (`GUARDIAN_ROLE`).
-    function pause() external onlyRole(GUARDIAN_ROLE) {
-        _pause();
-    }
-
-    /// @notice Lets them go on (`GUARDIAN_ROLE`).
-    function unpause() external onlyRole(GUARDIAN_ROLE) {
-        _unpause();
-    }
 
     /// @inheritdoc IEmissionCredits
     function creditType(uint256 id) external view returns (CreditType memory) {

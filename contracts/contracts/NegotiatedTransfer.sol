@@ -3,7 +3,7 @@ pragma solidity ^0.8.24;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ERC1155Holder} from "@openzeppelin/contracts/token/ERC1155/utils/ERC1155Holder.sol";
-import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {GuardianPausable} from "./GuardianPausable.sol";
 import {IBlacklist} from "./IBlacklist.sol";
 import {IEnterpriseRegistry} from "./IEnterpriseRegistry.sol";
 import {EmissionCredits} from "./EmissionCredits.sol";
@@ -17,9 +17,8 @@ import {INegotiatedTransfer} from "./INegotiatedTransfer.sol";
  * The seed's P2P purchase checked the bank serial before it was set and tested its deadline
  * backwards, so no purchase could succeed; here each deadline has its direction tested.
  */
-contract NegotiatedTransfer is AccessControl, Pausable, ERC1155Holder, INegotiatedTransfer {
+contract NegotiatedTransfer is GuardianPausable, ERC1155Holder, INegotiatedTransfer {
     bytes32 public constant ARBITRATOR_ROLE = keccak256("ARBITRATOR_ROLE");
-    bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
 
     EmissionCredits public immutable credits;
     IEnterpriseRegistry public immutable registry;
@@ -141,13 +140,6 @@ contract NegotiatedTransfer is AccessControl, Pausable, ERC1155Holder, INegotiat
         else _close(offerId, o, State.Disputed);
     }
 
-    function pause() external onlyRole(GUARDIAN_ROLE) {
-        _pause();
-    }
-
-    function unpause() external onlyRole(GUARDIAN_ROLE) {
-        _unpause();
-    }
 
     /// @inheritdoc INegotiatedTransfer
     function offerOf(uint256 offerId) external view returns (Offer memory) {

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {GuardianPausable} from "./GuardianPausable.sol";
 import {IBlacklist} from "./IBlacklist.sol";
 import {IEnterpriseRegistry} from "./IEnterpriseRegistry.sol";
 import {EmissionCredits} from "./EmissionCredits.sol";
@@ -17,11 +16,10 @@ import {IPrimarySale} from "./IPrimarySale.sol";
  * allocate what it sells; the bureau (`BUREAU_ROLE` here) opens sales and sets the grade policy.
  * Grade 0 is the default; a grade's factor is in basis points of the set price (10,000 = as set).
  */
-contract PrimarySale is AccessControl, Pausable, IPrimarySale {
+contract PrimarySale is GuardianPausable, IPrimarySale {
     using SafeERC20 for IERC20;
 
     bytes32 public constant BUREAU_ROLE = keccak256("BUREAU_ROLE");
-    bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
     uint16 public constant FULL_PRICE_BPS = 10_000;
 
     EmissionCredits public immutable credits;
@@ -91,13 +89,6 @@ contract PrimarySale is AccessControl, Pausable, IPrimarySale {
         emit GradeFactorSet(grade, factorBps);
     }
 
-    function pause() external onlyRole(GUARDIAN_ROLE) {
-        _pause();
-    }
-
-    function unpause() external onlyRole(GUARDIAN_ROLE) {
-        _unpause();
-    }
 
     /// @inheritdoc IPrimarySale
     function priceOf(uint256 saleId, bytes32 enterprise, uint256 amount) public view returns (uint256) {
