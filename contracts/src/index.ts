@@ -79,6 +79,12 @@ export const PRIMARY_SALE_ABI: readonly JsonFragment[] = primarySale.abi;
 /** Creation bytecode; constructor(credits, deposit, registry, blacklist, bureau, treasury, guardian). */
 export const PRIMARY_SALE_BYTECODE: string = primarySale.bytecode;
 
+const englishAuction = loadArtifact('EnglishAuction');
+/** ABI of EnglishAuction (an enterprise's ascending auction of a lot, bids escrowed in deposit tokens). */
+export const ENGLISH_AUCTION_ABI: readonly JsonFragment[] = englishAuction.abi;
+/** Creation bytecode; constructor(credits, deposit, registry, blacklist, guardian). */
+export const ENGLISH_AUCTION_BYTECODE: string = englishAuction.bytecode;
+
 const depositToken = loadArtifact('DepositToken');
 /** ABI of DepositToken (a settlement bank's ERC-20 deposit token, 2 decimals). */
 export const DEPOSIT_TOKEN_ABI: readonly JsonFragment[] = depositToken.abi;
