@@ -85,6 +85,12 @@ export const ENGLISH_AUCTION_ABI: readonly JsonFragment[] = englishAuction.abi;
 /** Creation bytecode; constructor(credits, deposit, registry, blacklist, guardian). */
 export const ENGLISH_AUCTION_BYTECODE: string = englishAuction.bytecode;
 
+const orderBook = loadArtifact('OrderBook');
+/** ABI of OrderBook (limit orders per credit type, price-time priority, paid in deposit tokens). */
+export const ORDER_BOOK_ABI: readonly JsonFragment[] = orderBook.abi;
+/** Creation bytecode; constructor(credits, deposit, registry, blacklist, guardian). */
+export const ORDER_BOOK_BYTECODE: string = orderBook.bytecode;
+
 const depositToken = loadArtifact('DepositToken');
 /** ABI of DepositToken (a settlement bank's ERC-20 deposit token, 2 decimals). */
 export const DEPOSIT_TOKEN_ABI: readonly JsonFragment[] = depositToken.abi;
