@@ -1,15 +1,29 @@
 /**
- * Property-based test on a real anvil node: random sequences of issues, allocations, offers,
- * acceptances, payments, confirmations, cancellations, expiries, reclaims, disputes,
- * arbitrations and retirements against EmissionCredits and NegotiatedTransfer. After every step,
- * whether the contracts took it or refused it: totalSupply + retired + reserve == cap, and the
- * balances of every account that can hold credits (the enterprises and the escrow) add up to the
- * total supply: no credit created or lost. Sequences and steps: RUNS x up to MAX_STEPS.
+ * Property-based test on a real anvil node: random sequences of issues, allocations, retirements,
+ * negotiated transfers (offers, acceptances, payments, confirmations, cancellations, expiries,
+ * reclaims, disputes, arbitrations), order-book orders (placements that fill, cancellations,
+ * expiries) and English auctions (lots, bids, settlements) against EmissionCredits,
+ * NegotiatedTransfer, OrderBook and EnglishAuction. After every step, whether the contracts took
+ * it or refused it: totalSupply + retired + reserve == cap; the balances of every account that can
+ * hold credits (the traders and each contract's escrow) add up to the total supply; and every
+ * deposit token minted is still held by someone: nothing created or lost.
+ * Sequences and steps: RUNS x up to MAX_STEPS.
  */
 import { isError, keccak256, toUtf8Bytes } from 'ethers';
 import type { Contract } from 'ethers';
 import fc from 'fast-check';
-import { EMISSION_CREDITS_ABI, EMISSION_CREDITS_BYTECODE, NEGOTIATED_TRANSFER_ABI, NEGOTIATED_TRANSFER_BYTECODE } from './index.js';
+import {
+  DEPOSIT_TOKEN_ABI,
+  DEPOSIT_TOKEN_BYTECODE,
+  EMISSION_CREDITS_ABI,
+  EMISSION_CREDITS_BYTECODE,
+  ENGLISH_AUCTION_ABI,
+  ENGLISH_AUCTION_BYTECODE,
+  NEGOTIATED_TRANSFER_ABI,
+  NEGOTIATED_TRANSFER_BYTECODE,
+  ORDER_BOOK_ABI,
+  ORDER_BOOK_BYTECODE,
+} from './index.js';
 import { anvilRpc, deploy, latestTimestamp, send, useTestChain } from './testing/chain-fixture.js';
 import type { SignerName, TestChain } from './testing/chain-fixture.js';
 import { ACME, BETA, COD, REGION, deployBlacklist, deployRegistry } from './testing/contracts.js';
@@ -18,6 +32,20 @@ import { ACME, BETA, COD, REGION, deployBlacklist, deployRegistry } from './test
 const RUNS = 12;
 const MAX_STEPS = 30;
 const SERIAL = 'BOC-0001';
+/** Deposit tokens each trader is paid in at the bank. */
+const MINTED = 1_000_000n;
+
+interface Market {
+  credits: Contract;
+  transfer: Contract;
+  book: Contract;
+  auction: Contract;
+  id: bigint;
+  /** Ids of what was created, in order (the contracts number from 1). */
+  offers: bigint[];
+  orders: bigint[];
+  lots: bigint[];
+}
 
 const traders = ['enterprise', 'stranger'] as const satisfies readonly SignerName[];
 const trader = fc.constantFrom(...traders);
@@ -29,6 +57,12 @@ const step = fc.oneof(
   fc.record({ kind: fc.constantFrom('accept' as const, 'pay' as const, 'confirm' as const, 'cancel' as const, 'sellerDispute' as const, 'expire' as const, 'reclaim' as const, 'buyerDispute' as const), offer: offerIndex }),
   fc.record({ kind: fc.constant('arbitrate' as const), offer: offerIndex, toBuyer: fc.boolean(), rightSerial: fc.boolean() }),
   fc.record({ kind: fc.constant('retire' as const), who: trader, amount: fc.integer({ min: 1, max: 30 }) }),
+  // Placements weigh more: the book needs several orders on both sides to cross.
+  { arbitrary: fc.record({ kind: fc.constant('place' as const), who: trader, sell: fc.boolean(), price: fc.integer({ min: 90, max: 110 }), amount: fc.integer({ min: 1, max: 20 }) }), weight: 6 },
+  fc.record({ kind: fc.constantFrom('cancelOrder' as const, 'expireOrder' as const), order: offerIndex }),
+  fc.record({ kind: fc.constant('list' as const), who: trader, amount: fc.integer({ min: 1, max: 20 }) }),
+  fc.record({ kind: fc.constant('bid' as const), who: trader, lot: offerIndex, amount: fc.integer({ min: 100, max: 3000 }) }),
+  fc.record({ kind: fc.constant('settleLot' as const), lot: offerIndex }),
 );
 type Step = typeof step extends fc.Arbitrary<infer T> ? T : never;
 
@@ -47,16 +81,42 @@ describe('EmissionCredits and NegotiatedTransfer under random sequences', () => 
         const registry = await deployRegistry(chain);
         const blacklist = await deployBlacklist(chain);
         const transfer = await deploy(chain, NEGOTIATED_TRANSFER_ABI, NEGOTIATED_TRANSFER_BYTECODE, [credits.target, registry.target, blacklist.target, chain.addresses.arbitrator, chain.addresses.admin]);
-        await send(chain, credits, chain.signers.admin, 'grantRole', await credits.getFunction('EXCHANGE_ROLE')(), transfer.target);
+        const deposit = await deploy(chain, DEPOSIT_TOKEN_ABI, DEPOSIT_TOKEN_BYTECODE, ['CNY deposit', 'eCNY', chain.addresses.bureau]);
+        const book = await deploy(chain, ORDER_BOOK_ABI, ORDER_BOOK_BYTECODE, [credits.target, deposit.target, registry.target, blacklist.target, chain.addresses.admin]);
+        const auction = await deploy(chain, ENGLISH_AUCTION_ABI, ENGLISH_AUCTION_BYTECODE, [credits.target, deposit.target, registry.target, blacklist.target, chain.addresses.admin]);
+        for (const exchange of [transfer, book, auction]) {
+          await send(chain, credits, chain.signers.admin, 'grantRole', await credits.getFunction('EXCHANGE_ROLE')(), exchange.target);
+        }
+        for (const who of traders) {
+          await send(chain, deposit, chain.signers.bureau, 'mint', chain.addresses[who], MINTED);
+          for (const spender of [book, auction]) await send(chain, deposit, chain.signers[who], 'approve', spender.target, MINTED);
+        }
         await send(chain, registry, chain.signers.bureau, 'registerEnterprise', ACME, REGION, chain.addresses.enterprise);
         await send(chain, registry, chain.signers.bureau, 'registerEnterprise', BETA, REGION, chain.addresses.stranger);
         await send(chain, credits, chain.signers.bureau, 'issue', COD, REGION, 2026, 50n);
         const id = (await credits.getFunction('creditId')(COD, REGION, 2026)) as bigint;
-        const offers: bigint[] = [];
-        const holders = [chain.addresses.enterprise, chain.addresses.stranger, String(transfer.target)];
+        // Each trader starts with credits to sell.
+        for (const who of traders) await send(chain, credits, chain.signers.bureau, 'allocate', id, chain.addresses[who], 20n);
+        const market: Market = { credits, transfer, book, auction, id, offers: [], orders: [], lots: [] };
+        const holders = [chain.addresses.enterprise, chain.addresses.stranger, String(transfer.target), String(book.target), String(auction.target)];
 
-        const run = (s: Step): Promise<unknown> => act(chain, credits, transfer, id, offers, s);
-        await check(credits, id, holders);
+        const run = (s: Step): Promise<unknown> => act(chain, market, s);
+        const verify = async (): Promise<void> => {
+          await check(credits, id, holders);
+          const cash = await Promise.all(holders.map(async (h) => (await deposit.getFunction('balanceOf')(h)) as bigint));
+          expect(cash.reduce((a, b) => a + b, 0n)).toBe(MINTED * BigInt(traders.length));
+          // The book holds exactly what its live orders owe: sells' credits, buys' price x remaining.
+          let owedCredits = 0n;
+          let owedCash = 0n;
+          for (const order of market.orders) {
+            const o = (await book.getFunction('orderOf')(order)) as { side: bigint; price: bigint; remaining: bigint; live: boolean };
+            if (!o.live) continue;
+            if (o.side === 1n) owedCredits += o.remaining;
+            else owedCash += o.price * o.remaining;
+          }
+          expect([(await credits.getFunction('balanceOf')(book.target, id)) as bigint, (await deposit.getFunction('balanceOf')(book.target)) as bigint]).toEqual([owedCredits, owedCash]);
+        };
+        await verify();
         for (const s of steps) {
           stepsRun += 1;
           try {
@@ -66,7 +126,7 @@ describe('EmissionCredits and NegotiatedTransfer under random sequences', () => 
             if (!isError(error, 'CALL_EXCEPTION')) throw error;
             refused += 1;
           }
-          await check(credits, id, holders);
+          await verify();
         }
       }),
       { numRuns: RUNS },
@@ -85,9 +145,10 @@ async function check(credits: Contract, id: bigint, holders: readonly string[]):
 }
 
 /** One step as its actor would take it; a refusal surfaces as a CALL_EXCEPTION. */
-async function act(chain: TestChain, credits: Contract, transfer: Contract, id: bigint, offers: bigint[], s: Step): Promise<unknown> {
+async function act(chain: TestChain, market: Market, s: Step): Promise<unknown> {
+  const { credits, transfer, book, auction, id, offers } = market;
   const other = (who: (typeof traders)[number]): (typeof traders)[number] => (who === 'enterprise' ? 'stranger' : 'enterprise');
-  const pick = (i: number): bigint | undefined => (offers.length === 0 ? undefined : offers[i % offers.length]);
+  const pick = (i: number, from: bigint[] = offers): bigint | undefined => (from.length === 0 ? undefined : from[i % from.length]);
   const offer = 'offer' in s ? pick(s.offer) : undefined;
   const parties = async (o: bigint): Promise<{ seller: (typeof traders)[number]; buyer: (typeof traders)[number] }> => {
     const seller = ((await transfer.getFunction('offerOf')(o)) as { seller: string }).seller === chain.addresses.enterprise ? 'enterprise' : 'stranger';
@@ -109,6 +170,37 @@ async function act(chain: TestChain, credits: Contract, transfer: Contract, id: 
       const receipt = await send(chain, transfer, chain.signers[s.seller], 'offer', chain.addresses[other(s.seller)], id, BigInt(s.amount), 1000n, expiresAt, 600, 600);
       offers.push(BigInt(offers.length + 1));
       return receipt;
+    }
+    case 'place': {
+      const receipt = await send(chain, book, chain.signers[s.who], 'place', id, s.sell ? 1 : 0, BigInt(s.price), BigInt(s.amount), (await latestTimestamp(chain)) + 600, 20);
+      market.orders.push(BigInt(market.orders.length + 1));
+      return receipt;
+    }
+    case 'cancelOrder':
+    case 'expireOrder': {
+      const order = pick(s.order, market.orders);
+      if (order === undefined) return undefined;
+      if (s.kind === 'expireOrder') {
+        await later(700);
+        return send(chain, book, chain.signers.oracle, 'expire', order);
+      }
+      const owner = ((await book.getFunction('orderOf')(order)) as { trader: string }).trader === chain.addresses.enterprise ? 'enterprise' : 'stranger';
+      return send(chain, book, chain.signers[owner], 'cancel', order);
+    }
+    case 'list': {
+      const receipt = await send(chain, auction, chain.signers[s.who], 'list', id, BigInt(s.amount), 100n, 10n, (await latestTimestamp(chain)) + 600);
+      market.lots.push(BigInt(market.lots.length + 1));
+      return receipt;
+    }
+    case 'bid': {
+      const lot = pick(s.lot, market.lots);
+      return lot === undefined ? undefined : send(chain, auction, chain.signers[s.who], 'bid', lot, BigInt(s.amount));
+    }
+    case 'settleLot': {
+      const lot = pick(s.lot, market.lots);
+      if (lot === undefined) return undefined;
+      await later(700);
+      return send(chain, auction, chain.signers.oracle, 'settle', lot);
     }
     case 'arbitrate':
       if (offer === undefined) return undefined;
